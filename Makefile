@@ -1,0 +1,31 @@
+# Two commands for a fresh clone: `make demo` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test install prepare ui clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# The dbt manifest is prepared ahead so that importing the Dagster definitions never parses dbt.
+prepare: install
+	$(BIN)/abm prepare
+
+demo: prepare
+	$(BIN)/abm demo
+
+test: prepare
+	$(BIN)/python -m pytest
+
+ui: prepare
+	$(BIN)/abm ui
+
+clean:
+	rm -rf data dbt/target dbt/logs

@@ -1,0 +1,230 @@
+"""`abm`: generate sample exports, run the pipeline through Dagster, backfill, open the UI."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import time
+from pathlib import Path
+
+from dagster_project.settings import REPO_ROOT, data_dir, paths
+
+DEMO_ACCOUNTS = 3000
+DEMO_DAYS = 21
+DAGSTER_YAML = """\
+# Local instance for `abm` and `dagster dev` (see deploy/ for a PostgreSQL-backed deployment).
+telemetry:
+  enabled: false
+run_coordinator:
+  module: dagster.core.run_coordinator
+  class: QueuedRunCoordinator
+  config:
+    max_concurrent_runs: 1
+"""
+
+
+def ensure_dagster_home() -> Path:
+    """Runs started by the CLI are recorded in the same instance `dagster dev` shows."""
+    home = Path(os.environ.setdefault("DAGSTER_HOME", str(paths().dagster_home)))
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(DAGSTER_YAML)
+    return home
+
+
+def pin_data_dir() -> None:
+    os.environ["ABM_DATA_DIR"] = str(data_dir())
+
+
+def cmd_prepare(_: argparse.Namespace) -> int:
+    from dagster_project.transform.project import dbt_project
+
+    dbt_project.preparer.prepare(dbt_project)
+    print(f"dbt manifest prepared at {dbt_project.manifest_path}")
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from dagster_project.sample_data.generator import SampleSpec, generate
+
+    spec = SampleSpec(
+        accounts=args.accounts,
+        days=args.days,
+        seed=args.seed,
+        end_date=args.end,
+        contacts_per_account=args.contacts_per_account,
+    )
+    out = Path(args.out) if args.out else paths().landing
+    started = time.perf_counter()
+    rows = generate(spec, out)
+    print(f"Wrote {sum(rows.values()):,} rows of sample exports for {spec.export_dates[0]}..{spec.last_day} to {out} "
+          f"in {time.perf_counter() - started:.1f}s")
+    for source, count in rows.items():
+        print(f"  {source:<20} {count:>12,}")
+    return 0
+
+
+def run_job(start: dt.date, end: dt.date | None = None):
+    """Execute the nightly job for one date or, as a single run, for a range of dates."""
+    ensure_dagster_home()
+    pin_data_dir()
+    from dagster import DagsterInstance
+
+    from dagster_project.definitions import defs
+    from dagster_project.schedules.nightly import NIGHTLY_JOB_NAME
+
+    job = defs.resolve_job_def(NIGHTLY_JOB_NAME)
+    with DagsterInstance.get() as instance:
+        if end is None or end == start:
+            return job.execute_in_process(instance=instance, partition_key=start.isoformat(), raise_on_error=False)
+        tags = {
+            "dagster/asset_partition_range_start": start.isoformat(),
+            "dagster/asset_partition_range_end": end.isoformat(),
+        }
+        return job.execute_in_process(instance=instance, tags=tags, raise_on_error=False)
+
+
+def report_failure(result) -> None:
+    print(f"Run {result.run_id} FAILED. Nothing new was published; the previous tiers stay served.", file=sys.stderr)
+    for event in result.all_events:
+        if event.is_step_failure:
+            error = event.step_failure_data.error
+            message = error.message.strip() if error else "unknown error"
+            print(f"  step {event.step_key}: {message}", file=sys.stderr)
+    for evaluation in result.get_asset_check_evaluations():
+        if not evaluation.passed:
+            print(f"  check {evaluation.check_name} on {evaluation.asset_key.to_user_string()}: "
+                  f"{evaluation.description}", file=sys.stderr)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    day = args.date or latest_landed_date()
+    started = time.perf_counter()
+    result = run_job(day)
+    if not result.success:
+        report_failure(result)
+        return 1
+    print(f"Run {result.run_id} for {day} succeeded in {time.perf_counter() - started:.1f}s")
+    print_summary()
+    return 0
+
+
+def cmd_backfill(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    result = run_job(args.start, args.end)
+    if not result.success:
+        report_failure(result)
+        return 1
+    print(f"Backfill {args.start}..{args.end} as run {result.run_id} succeeded in {time.perf_counter() - started:.1f}s")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    end = dt.date.today() - dt.timedelta(days=1)
+    gen = argparse.Namespace(accounts=args.accounts, days=args.days, seed=args.seed, end=end,
+                             contacts_per_account=5, out=None)
+    cmd_generate(gen)
+    return cmd_run(argparse.Namespace(date=end))
+
+
+def latest_landed_date() -> dt.date:
+    landing = paths().landing
+    days = [dt.date.fromisoformat(p.name) for p in landing.glob("*/*") if p.is_dir() and _is_date(p.name)]
+    if not days:
+        raise SystemExit(f"No exports in {landing}: run `abm generate` or land exports there first.")
+    return max(days)
+
+
+def _is_date(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text)
+        return True
+    except ValueError:
+        return False
+
+
+def print_summary(top: int = 10) -> None:
+    import duckdb
+
+    serving = paths().serving_db
+    with duckdb.connect(str(serving), read_only=True) as con:
+        as_of = con.execute("select max(as_of_date) from account_tiers").fetchone()[0]
+        print(f"\nAccount tiers as of {as_of} (published to {serving}):")
+        for tier, accounts, avg_score, reachable in con.execute(
+            "select tier, count(*), avg(total_score), sum(case when is_reachable then 1 else 0 end) "
+            "from account_tiers group by tier order by tier"
+        ).fetchall():
+            print(f"  {tier:<13} {accounts:>7,} accounts   avg score {avg_score:5.1f}   reachable {reachable:,}")
+        print(f"\nTop {top} accounts:")
+        for name, score, tier, reason in con.execute(
+            f"select account_name, total_score, tier, tier_reason from account_tiers "
+            f"order by total_score desc, account_id limit {int(top)}"
+        ).fetchall():
+            print(f"  {score:5.1f}  {name}\n         {reason}")
+    print(f"\nQuery it: duckdb -readonly {serving} \"select * from account_tiers limit 10\"")
+
+
+def cmd_ui(_: argparse.Namespace) -> int:
+    ensure_dagster_home()
+    pin_data_dir()
+    dagster = Path(sys.executable).with_name("dagster")
+    os.execv(str(dagster), [str(dagster), "dev", "-w", str(REPO_ROOT / "workspace.yaml")])
+
+
+def parse_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from error
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="abm", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    commands.add_parser("prepare", help="prepare the dbt manifest ahead of loading the Dagster definitions")
+
+    generate = commands.add_parser("generate", help="write realistic, messy sample exports")
+    generate.add_argument("--accounts", type=int, default=DEMO_ACCOUNTS)
+    generate.add_argument("--days", type=int, default=DEMO_DAYS)
+    generate.add_argument("--seed", type=int, default=42)
+    generate.add_argument("--end", type=parse_date, default=None, help="last export date (default: yesterday)")
+    generate.add_argument("--contacts-per-account", type=int, default=5)
+    generate.add_argument("--out", help="folder to write <source>/<date>/ exports into (default: the landing folder)")
+
+    demo = commands.add_parser("demo", help="generate the default sample and run the pipeline on its latest date")
+    demo.add_argument("--accounts", type=int, default=DEMO_ACCOUNTS)
+    demo.add_argument("--days", type=int, default=DEMO_DAYS)
+    demo.add_argument("--seed", type=int, default=42)
+
+    run = commands.add_parser("run", help="run the pipeline for one as-of date on what is in the landing folder")
+    run.add_argument("--date", type=parse_date, default=None, help="as-of date (default: the latest landed export)")
+
+    backfill = commands.add_parser("backfill", help="rebuild a range of as-of dates in one Dagster run")
+    backfill.add_argument("--start", type=parse_date, required=True)
+    backfill.add_argument("--end", type=parse_date, required=True)
+
+    commands.add_parser("ui", help="open the Dagster UI (dagster dev) on this data folder's instance")
+    return parser
+
+
+COMMANDS = {
+    "prepare": cmd_prepare,
+    "generate": cmd_generate,
+    "demo": cmd_demo,
+    "run": cmd_run,
+    "backfill": cmd_backfill,
+    "ui": cmd_ui,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return COMMANDS[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

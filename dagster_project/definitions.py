@@ -1,0 +1,17 @@
+"""The one Definitions object: ingest, transform, quality, publish and schedules, each from its own module."""
+
+from dagster import Definitions
+
+from dagster_project.ingest.assets import ingest_assets
+from dagster_project.publish.assets import published_tiers
+from dagster_project.quality.checks import quality_checks
+from dagster_project.schedules.nightly import nightly_job, nightly_schedule
+from dagster_project.transform.assets import abm_dbt_models, dbt_resource
+
+defs = Definitions(
+    assets=[*ingest_assets, abm_dbt_models, published_tiers],
+    asset_checks=quality_checks,
+    jobs=[nightly_job],
+    schedules=[nightly_schedule],
+    resources={"dbt": dbt_resource},
+)

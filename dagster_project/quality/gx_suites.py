@@ -1,0 +1,140 @@
+"""Run the Great Expectations suites in expectations/ on DataFrames read from DuckDB.
+
+GX 1.x has no working DuckDB datasource, so the checks query DuckDB (only the columns a suite
+needs) into pandas and validate that. GX is imported lazily: it costs seconds to import and the
+Dagster definitions must load fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from dagster_project.settings import EXPECTATIONS_DIR
+
+MAX_EXAMPLES = 5
+
+
+@dataclass
+class ExpectationOutcome:
+    expectation: str
+    column: str | None
+    success: bool
+    blocking: bool
+    unexpected_count: int | None
+    examples: list[Any]
+    observed: Any
+    notes: str | None
+
+    def describe(self) -> str:
+        subject = f"{self.expectation}({self.column})" if self.column else self.expectation
+        if self.success:
+            return f"{subject}: passed"
+        detail = []
+        if self.unexpected_count is not None:
+            detail.append(f"{self.unexpected_count} failing rows")
+        if self.examples:
+            detail.append(f"e.g. {self.examples}")
+        if self.observed is not None and not self.examples:
+            detail.append(f"observed {self.observed}")
+        return f"{subject}: FAILED ({'; '.join(detail) or 'see GX result'})" + (f" - {self.notes}" if self.notes else "")
+
+
+@dataclass
+class SuiteOutcome:
+    suite: str
+    table: str
+    rows: int
+    outcomes: list[ExpectationOutcome] = field(default_factory=list)
+
+    @property
+    def failures(self) -> list[ExpectationOutcome]:
+        return [o for o in self.outcomes if not o.success]
+
+    @property
+    def blocking_failures(self) -> list[ExpectationOutcome]:
+        return [o for o in self.failures if o.blocking]
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+    def summary(self) -> str:
+        if self.passed:
+            return f"{self.suite} on {self.table}: all {len(self.outcomes)} expectations passed on {self.rows} rows"
+        lines = [o.describe() for o in self.failures]
+        return f"{self.suite} on {self.table} ({self.rows} rows): " + "; ".join(lines)
+
+
+def suite_path(name: str) -> Path:
+    return EXPECTATIONS_DIR / f"{name}.json"
+
+
+def load_suite_document(name: str) -> dict:
+    return json.loads(suite_path(name).read_text())
+
+
+def suite_columns(name: str) -> list[str]:
+    """The columns a suite reads, so checks load only those from DuckDB."""
+    columns: list[str] = []
+    for expectation in load_suite_document(name)["expectations"]:
+        kwargs = expectation["kwargs"]
+        for column in [kwargs.get("column"), *kwargs.get("column_list", [])]:
+            if column and column not in columns:
+                columns.append(column)
+    return columns
+
+
+@lru_cache(maxsize=1)
+def _batch_definition():
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = {"globally": False, "metric_calculations": False}
+    source = context.data_sources.add_pandas("abm_frames")
+    return source.add_dataframe_asset("frame").add_batch_definition_whole_dataframe("whole_frame")
+
+
+def validate(name: str, table: str, frame: pd.DataFrame, parameters: dict[str, Any] | None = None) -> SuiteOutcome:
+    import great_expectations as gx
+
+    document = load_suite_document(name)
+    suite = gx.ExpectationSuite(name=document["name"], expectations=document["expectations"], meta=document.get("meta", {}))
+    batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
+    result = batch.validate(suite, expectation_parameters=parameters or {}, result_format="SUMMARY")
+    outcome = SuiteOutcome(name, table, len(frame))
+    for item in result.results:
+        config = item.expectation_config
+        details = item.result or {}
+        raised = (item.exception_info or {}).get("raised_exception")
+        outcome.outcomes.append(
+            ExpectationOutcome(
+                expectation=config.type,
+                column=config.kwargs.get("column") or ",".join(config.kwargs.get("column_list", [])) or None,
+                success=bool(item.success) and not raised,
+                blocking=bool((config.meta or {}).get("blocking", True)),
+                unexpected_count=details.get("unexpected_count"),
+                examples=[_plain(v) for v in (details.get("partial_unexpected_list") or [])[:MAX_EXAMPLES]],
+                observed=_plain(details.get("observed_value")),
+                notes=(config.meta or {}).get("notes")
+                or ((item.exception_info or {}).get("exception_message") if raised else None),
+            )
+        )
+    return outcome
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, float) and value != value:
+        return None
+    return value

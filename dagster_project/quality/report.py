@@ -1,0 +1,57 @@
+"""A data-quality page a person can read: every suite outcome of a run, written to the data folder."""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+from dagster_project.quality.gx_suites import SuiteOutcome
+
+
+def record_outcome(reports_dir: Path, run_id: str, outcome: SuiteOutcome) -> Path:
+    """Store one suite's outcome for the run and re-render the run's page; returns the page's path."""
+    run_dir = reports_dir / "quality" / run_id
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / f"{outcome.suite}.json").write_text(json.dumps(asdict(outcome), default=str, indent=1))
+    outcomes = [json.loads(p.read_text()) for p in sorted(run_dir.glob("*.json"))]
+    page = run_dir / "index.html"
+    page.write_text(render(run_id, outcomes))
+    latest = reports_dir / "data_quality_latest.html"
+    tmp = latest.with_suffix(".tmp")
+    tmp.write_text(page.read_text())
+    tmp.replace(latest)
+    return page
+
+
+def render(run_id: str, outcomes: list[dict]) -> str:
+    sections = []
+    for outcome in outcomes:
+        failed = [o for o in outcome["outcomes"] if not o["success"]]
+        status = "passed" if not failed else ("BLOCKED" if any(o["blocking"] for o in failed) else "warnings")
+        rows = "".join(
+            "<tr class='{cls}'><td>{exp}</td><td>{col}</td><td>{res}</td><td>{blk}</td><td>{cnt}</td><td>{ex}</td></tr>".format(
+                cls="ok" if o["success"] else ("fail" if o["blocking"] else "warn"),
+                exp=html.escape(o["expectation"]),
+                col=html.escape(str(o["column"] or "")),
+                res="pass" if o["success"] else "FAIL",
+                blk="blocking" if o["blocking"] else "warning",
+                cnt="" if o["unexpected_count"] is None else o["unexpected_count"],
+                ex=html.escape(json.dumps(o["examples"] or o["observed"], default=str))[:300],
+            )
+            for o in outcome["outcomes"]
+        )
+        sections.append(
+            f"<h2>{html.escape(outcome['suite'])} <small>on {html.escape(outcome['table'])}, "
+            f"{outcome['rows']} rows: <span class='{status}'>{status}</span></small></h2>"
+            f"<table><tr><th>expectation</th><th>column</th><th>result</th><th>kind</th>"
+            f"<th>failing rows</th><th>examples / observed</th></tr>{rows}</table>"
+        )
+    return f"""<!doctype html><html><head><meta charset="utf-8"><title>Data quality - run {html.escape(run_id)}</title>
+<style>body{{font-family:system-ui,sans-serif;margin:2em;color:#222}}table{{border-collapse:collapse;width:100%;margin-bottom:1.5em}}
+td,th{{border:1px solid #ddd;padding:4px 8px;font-size:13px;text-align:left}}tr.fail{{background:#fde2e2}}tr.warn{{background:#fff4d6}}
+.BLOCKED{{color:#b00020}}.warnings{{color:#a06000}}.passed{{color:#1b7f3b}}</style></head>
+<body><h1>Data quality for run {html.escape(run_id)}</h1>
+<p>Great Expectations suites from <code>expectations/</code>. Blocking expectations stop the publish; warnings do not.</p>
+{''.join(sections)}</body></html>"""

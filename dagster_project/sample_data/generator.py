@@ -1,0 +1,184 @@
+"""Realistic, deliberately messy sample exports, generated set-based inside DuckDB.
+
+Every value is a pure function of (seed, entity number, salt) through DuckDB's `hash`, so the same
+seed and end date always give byte-identical files, and a million accounts stream straight from
+SQL to disk without Python ever touching a row.
+
+Each export date gets one folder per source, written in the formats the real tools produce:
+Salesforce API names (CSV, gzip CSV, loader snake_case Parquet), HubSpot UI headers (UTF-8 BOM,
+`;`-delimited on some days), Bombora Company Surge (weekly), generic first-party intent (JSON
+Lines), HG Insights (CSV) and BuiltWith (Parquet) technographics, and an email verifier's results.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import string
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from dagster_project.sample_data import vocab
+from dagster_project.sample_data.layouts import LAYOUTS, layouts_for
+
+SOURCES = (
+    "crm_accounts",
+    "crm_contacts",
+    "crm_opportunities",
+    "crm_activities",
+    "technographics",
+    "intent",
+    "email_verifications",
+)
+
+
+@dataclass(frozen=True)
+class SampleSpec:
+    accounts: int
+    days: int
+    seed: int = 42
+    end_date: dt.date | None = None
+    contacts_per_account: int = 5
+    intent_topics_per_account: int = 4
+
+    @property
+    def last_day(self) -> dt.date:
+        return self.end_date or (dt.date.today() - dt.timedelta(days=1))
+
+    @property
+    def export_dates(self) -> list[dt.date]:
+        first = self.last_day - dt.timedelta(days=self.days - 1)
+        return [first + dt.timedelta(days=k) for k in range(self.days)]
+
+
+def generate(spec: SampleSpec, out_dir: Path, threads: int | None = None) -> dict[str, int]:
+    """Write every source's exports for every date under out_dir; return rows written per source."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect()
+    if threads:
+        con.execute(f"set threads = {int(threads)}")
+    con.execute("set preserve_insertion_order = false")
+    _create_macros(con, spec.seed)
+    _create_entities(con, spec)
+    rows = dict.fromkeys(SOURCES, 0)
+    for day_index, export_date in enumerate(spec.export_dates):
+        for source in SOURCES:
+            for layout in layouts_for(source, day_index, export_date):
+                rows[source] += _write_export(con, out_dir, source, export_date, day_index, spec.days, layout)
+    con.close()
+    return rows
+
+
+def _create_macros(con: duckdb.DuckDBPyConnection, seed: int) -> None:
+    # u(salt, i) is a uniform number in [0, 1) that depends only on the seed, a salt and an entity number.
+    con.execute(f"create macro u(salt, i) as (hash({int(seed)}, salt, i) % 1000003) / 1000003.0")
+    con.execute("create macro pick(xs, salt, i) as xs[1 + cast(floor(u(salt, i) * len(xs)) as integer)]")
+    for name, values in vocab.LISTS.items():
+        literal = "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
+        con.execute(f"create macro {name}() as {literal}")
+
+
+def _create_entities(con: duckdb.DuckDBPyConnection, spec: SampleSpec) -> None:
+    last = spec.last_day.isoformat()
+    con.execute(
+        f"""
+        create table companies as
+        with base as (
+            -- Names are unique by construction (prefix x core x place x number) so domains are too.
+            select
+                i,
+                name_prefixes()[1 + i % 24] || ' ' || name_cores()[1 + (i // 24) % 20]
+                    || case when i >= 480 then ' ' || places()[1 + (i // 480) % 30] else '' end
+                    || case when i >= 14400 then ' ' || cast(i // 14400 as varchar) else '' end as base_name,
+                pick(company_suffixes(), 'ns', i) as suffix,
+                pick(tlds(), 'tld', i) as tld,
+                u('ind', i) as r_industry,
+                u('emp', i) as r_employees,
+                u('cty', i) as r_country
+            from range({spec.accounts}) t(i)
+        )
+        select
+            i,
+            '001' || lpad(cast(i as varchar), 15, '0') as account_id,
+            base_name || ' ' || suffix as account_name,
+            replace(lower(base_name), ' ', '') || tld as domain,
+            case
+                when r_industry < 0.08 then null
+                else pick(industries(), 'ind2', i)
+            end as industry,
+            cast(round(exp(2.3 + 7.6 * r_employees)) as integer) as employees,
+            round(exp(2.3 + 7.6 * r_employees) * (60000 + 240000 * u('rev', i)), -3) as annual_revenue,
+            case
+                when r_country < 0.45 then 'US' when r_country < 0.55 then 'GB'
+                when r_country < 0.63 then 'DE' when r_country < 0.69 then 'CA'
+                when r_country < 0.74 then 'FR' when r_country < 0.78 then 'AU'
+                when r_country < 0.81 then 'NL' when r_country < 0.87 then 'IN'
+                when r_country < 0.91 then 'BR' when r_country < 0.93 then 'RU'
+                else pick(other_countries(), 'cty2', i)
+            end as country,
+            pick(us_states(), 'st', i) as state,
+            case when u('typ', i) < 0.85 then 'Prospect' when u('typ', i) < 0.95 then 'Customer' else 'Partner' end
+                as account_type,
+            '005' || lpad(cast(cast(floor(u('own', i) * 12) as integer) as varchar), 15, '0') as owner_id,
+            date '{last}' - cast(floor(u('crt', i) * 2500) as integer) as created_date,
+            u('eng', i) as engagement_propensity,
+            u('int', i) < 0.45 as has_intent,
+            date '{last}' - cast(floor(u('sc', i) * ({spec.days} + 40)) as integer) + 14 as surge_center,
+            20 + 30 * u('base', i) as intent_base,
+            35 + 50 * u('amp', i) as surge_amplitude,
+            pick(intent_topics(), 'top', i) as surge_topic,
+            case when u('trg', i) < 0.03 then 'funding_round' when u('trg', i) < 0.06 then 'leadership_change' end
+                as trigger_event,
+            u('dup', i) < 0.03 as has_duplicate,
+            u('del', i) < 0.01 as is_deleted
+        from base
+        """
+    )
+    con.execute(
+        f"""
+        create table contacts as
+        with slots as (
+            select c.i, j
+            from companies c,
+                 unnest(range(1 + cast(floor(u('nct', c.i) * (2 * {spec.contacts_per_account} - 1)) as integer))) t(j)
+        )
+        select
+            s.i,
+            c.account_id,
+            c.domain,
+            '003' || lpad(cast(s.i * 64 + j as varchar), 15, '0') as contact_id,
+            pick(first_names(), 'fn', s.i * 64 + j) as first_name,
+            pick(last_names(), 'ln', s.i * 64 + j) as last_name,
+            pick(titles(), 'ti', s.i * 64 + j) as title,
+            u('em', s.i * 64 + j) < 0.03 as missing_email,
+            u('bnc', s.i * 64 + j) < 0.05 as is_bounced,
+            u('left', s.i * 64 + j) < 0.03 as has_left,
+            u('opt', s.i * 64 + j) < 0.04 as opted_out,
+            date '{last}' - cast(floor(pow(u('act', s.i * 64 + j), 2) * 1500) as integer) as last_activity_date,
+            u('ver', s.i * 64 + j) as r_verify
+        from slots s join companies c using (i)
+        """
+    )
+
+
+def _write_export(con, out_dir: Path, source: str, export_date: dt.date, day_index: int, days: int, layout: str) -> int:
+    folder = out_dir / source / export_date.isoformat()
+    folder.mkdir(parents=True, exist_ok=True)
+    spec = LAYOUTS[source][layout]
+    query = string.Template(spec.query).substitute(d=export_date.isoformat(), k=day_index, days=days)
+    tmp = folder / ("." + spec.file_name + ".tmp")
+    (count,) = con.execute(f"copy ({query}) to '{tmp}' ({spec.copy_options})").fetchone()
+    if spec.byte_order_mark:
+        _prepend_bom(tmp)
+    tmp.replace(folder / spec.file_name)
+    return int(count)
+
+
+def _prepend_bom(path: Path) -> None:
+    with_bom = path.with_suffix(path.suffix + ".bom")
+    with open(with_bom, "wb") as out, open(path, "rb") as src:
+        out.write(b"\xef\xbb\xbf")
+        shutil.copyfileobj(src, out, length=1 << 20)
+    with_bom.replace(path)

@@ -1,0 +1,152 @@
+"""Load and validate config/scoring.yml before any dbt model runs; errors name the offending key."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class ScoringConfigError(ValueError):
+    pass
+
+
+def _num(lo: float, hi: float):
+    return ("number", lo, hi)
+
+
+_PLAY = {"motion": "text", "channels": ["text"], "cadence": "text", "owner_role": "text", "sla_days": _num(0, 365)}
+_BANDS = [{"min": _num(0, 1e13), "points": _num(0, 50)}]
+
+# The shape of the file: a dict is a fixed set of keys, {"*": spec} a map with free keys,
+# [spec] a list, "text" a string, ("number", lo, hi) a number in range.
+SPEC: dict[str, Any] = {
+    "fit": {
+        "industries": {"*": _num(0, 15)},
+        "employee_bands": _BANDS,
+        "revenue_bands": _BANDS,
+        "target_countries": {"points": _num(0, 10), "countries": ["text"]},
+        "technologies": {
+            "max_points": _num(0, 20),
+            "signals": {"*": _num(0, 20)},
+            "competitors": {"*": _num(-20, 0)},
+        },
+    },
+    "exclusions": {"countries": ["text"], "industries": ["text"], "account_types": ["text"]},
+    "intent": {
+        "half_life_days": _num(1, 365),
+        "lookback_days": _num(1, 730),
+        "min_signal_score": _num(0, 100),
+        "points_per_topic": _num(0, 30),
+        "topics": {"*": _num(0, 1)},
+    },
+    "engagement": {
+        "lookback_days": _num(1, 730),
+        "activity_points": {"*": _num(0, 20)},
+        "max_activity_points": _num(0, 20),
+        "points_per_verified_decision_maker": _num(0, 20),
+        "max_decision_maker_points": _num(0, 20),
+    },
+    "contacts": {
+        "stale_after_days": _num(1, 3650),
+        "verification_valid_days": _num(1, 3650),
+        "decision_maker_title_patterns": ["regex"],
+    },
+    "tiers": {
+        "min_fit": _num(0, 50),
+        "tier_1": {"min_total": _num(0, 100), "min_fit": _num(0, 50), "min_intent": _num(0, 30)},
+        "tier_1_cap": _num(0, 1e7),
+        "tier_2": {"min_fit": _num(0, 50), "min_intent": _num(0, 30), "min_total": _num(0, 100)},
+        "quadrant": {"high_fit": _num(0, 50), "high_intent": _num(0, 30)},
+    },
+    "hysteresis": {"demotion_margin": _num(0, 50), "demotion_days": _num(1, 90), "lookback_days": _num(1, 365)},
+    "clusters": {"trigger_window_days": _num(1, 730), "triggers": {"*": "text"}},
+    "plays": {
+        "tier_1": _PLAY,
+        "tier_2": _PLAY,
+        "tier_3": _PLAY,
+        "disqualified": _PLAY,
+        "tier_2_clusters": {"*": _PLAY},
+    },
+}
+
+
+def load_scoring_config(path: Path) -> dict[str, Any]:
+    try:
+        config = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as error:
+        raise ScoringConfigError(f"{path}: cannot be read as YAML: {error}") from error
+    validate(config, path)
+    return config
+
+
+def validate(config: Any, path: Path | str = "scoring config") -> None:
+    _check(config, SPEC, "", str(path))
+    _check_order(config, str(path))
+
+
+def _check(value: Any, spec: Any, key: str, path: str) -> None:
+    where = key or "(top level)"
+    if isinstance(spec, dict) and "*" in spec:
+        if not isinstance(value, dict):
+            raise ScoringConfigError(f"{path}: key '{where}' must be a mapping")
+        for name, item in value.items():
+            _check(item, spec["*"], f"{key}.{name}", path)
+    elif isinstance(spec, dict):
+        if not isinstance(value, dict):
+            raise ScoringConfigError(f"{path}: key '{where}' must be a mapping with keys {sorted(spec)}")
+        unknown = sorted(set(value) - set(spec))
+        if unknown:
+            raise ScoringConfigError(f"{path}: unknown key '{_join(key, unknown[0])}'; expected one of {sorted(spec)}")
+        missing = sorted(set(spec) - set(value))
+        if missing:
+            raise ScoringConfigError(f"{path}: missing key '{_join(key, missing[0])}'")
+        for name, item_spec in spec.items():
+            _check(value[name], item_spec, _join(key, name), path)
+    elif isinstance(spec, list):
+        if not isinstance(value, list):
+            raise ScoringConfigError(f"{path}: key '{where}' must be a list")
+        for index, item in enumerate(value):
+            _check(item, spec[0], f"{key}[{index}]", path)
+    elif isinstance(spec, tuple):
+        _, lo, hi = spec
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ScoringConfigError(f"{path}: key '{where}' must be a number between {lo:g} and {hi:g}, got {value!r}")
+        if not lo <= value <= hi:
+            raise ScoringConfigError(f"{path}: key '{where}' is {value:g}, outside the allowed range {lo:g} to {hi:g}")
+    elif spec == "regex":
+        try:
+            re.compile(str(value))
+        except re.error as error:
+            raise ScoringConfigError(f"{path}: key '{where}' is not a valid regular expression: {error}") from error
+    elif spec == "text" and not isinstance(value, str):
+        raise ScoringConfigError(f"{path}: key '{where}' must be text, got {value!r}")
+
+
+def _join(key: str, name: str) -> str:
+    return f"{key}.{name}" if key else name
+
+
+def _check_order(config: dict, path: str) -> None:
+    tiers = config["tiers"]
+    rules = [
+        ("tiers.tier_2.min_fit", tiers["tier_2"]["min_fit"], "tiers.min_fit", tiers["min_fit"]),
+        ("tiers.tier_1.min_fit", tiers["tier_1"]["min_fit"], "tiers.tier_2.min_fit", tiers["tier_2"]["min_fit"]),
+        ("tiers.tier_1.min_intent", tiers["tier_1"]["min_intent"], "tiers.tier_2.min_intent", tiers["tier_2"]["min_intent"]),
+        ("tiers.tier_1.min_total", tiers["tier_1"]["min_total"], "tiers.tier_2.min_total", tiers["tier_2"]["min_total"]),
+    ]
+    for high_key, high, low_key, low in rules:
+        if high < low:
+            raise ScoringConfigError(f"{path}: thresholds in the wrong order: '{high_key}' ({high:g}) is below '{low_key}' ({low:g})")
+    for bands in ("employee_bands", "revenue_bands"):
+        mins = [band["min"] for band in config["fit"][bands]]
+        if mins != sorted(mins) or len(set(mins)) != len(mins):
+            raise ScoringConfigError(f"{path}: key 'fit.{bands}' must list bands by increasing, distinct 'min'")
+    hysteresis = config["hysteresis"]
+    if hysteresis["demotion_days"] > hysteresis["lookback_days"]:
+        raise ScoringConfigError(
+            f"{path}: key 'hysteresis.demotion_days' ({hysteresis['demotion_days']}) must not exceed "
+            f"'hysteresis.lookback_days' ({hysteresis['lookback_days']})"
+        )

@@ -1,0 +1,21 @@
+{# The plays from the rules as an inline table: one row per tier and per tier 2 cluster play. #}
+{% macro plays_values() %}
+    {%- set plays = scoring('plays') -%}
+    {%- set rows = [] -%}
+    {%- for key in ['tier_1', 'tier_2', 'tier_3', 'disqualified'] -%}
+        {%- do rows.append((key, plays[key])) -%}
+    {%- endfor -%}
+    {%- for cluster, play in (plays['tier_2_clusters'] or {}).items() -%}
+        {%- do rows.append(('tier_2:' ~ cluster, play)) -%}
+    {%- endfor -%}
+    {%- for key, play in rows %}
+    select
+        cast({{ sql_literal(key) }} as varchar) as play_key,
+        cast({{ sql_literal(play['motion']) }} as varchar) as play_motion,
+        cast({{ sql_literal(play['channels'] | join(', ')) }} as varchar) as play_channels,
+        cast({{ sql_literal(play['cadence']) }} as varchar) as play_cadence,
+        cast({{ sql_literal(play['owner_role']) }} as varchar) as play_owner_role,
+        cast({{ play['sla_days'] }} as integer) as play_sla_days
+    {{ "union all" if not loop.last }}
+    {%- endfor %}
+{% endmacro %}

@@ -1,0 +1,53 @@
+{# DuckDB-specific functions behind dispatched macros, so another engine can supply its own. #}
+
+{% macro regex_matches(expression, pattern) -%}
+    {{ return(adapter.dispatch('regex_matches', 'abm_tiering')(expression, pattern)) }}
+{%- endmacro %}
+{% macro default__regex_matches(expression, pattern) -%}
+    regexp_like({{ expression }}, {{ pattern }})
+{%- endmacro %}
+{% macro duckdb__regex_matches(expression, pattern) -%}
+    regexp_matches({{ expression }}, {{ pattern }})
+{%- endmacro %}
+
+{% macro format_thousands(expression) -%}
+    {{ return(adapter.dispatch('format_thousands', 'abm_tiering')(expression)) }}
+{%- endmacro %}
+{% macro default__format_thousands(expression) -%}
+    cast({{ expression }} as varchar)
+{%- endmacro %}
+{% macro duckdb__format_thousands(expression) -%}
+    format('{:,}', cast({{ expression }} as bigint))
+{%- endmacro %}
+
+{% macro format_score(expression) -%}
+    cast(cast(round({{ expression }}) as integer) as varchar)
+{%- endmacro %}
+
+{# The value of `expression` from the row with the highest `order_by` in the group. #}
+{% macro arg_max(expression, order_by) -%}
+    {{ return(adapter.dispatch('arg_max', 'abm_tiering')(expression, order_by)) }}
+{%- endmacro %}
+{% macro default__arg_max(expression, order_by) -%}
+    max_by({{ expression }}, {{ order_by }})
+{%- endmacro %}
+{% macro duckdb__arg_max(expression, order_by) -%}
+    arg_max({{ expression }}, {{ order_by }})
+{%- endmacro %}
+
+{# The value of `expression` from the lowest-ranked row where it is filled (field survivorship). #}
+{% macro first_filled(expression, rank_column) -%}
+    {{ return(adapter.dispatch('first_filled', 'abm_tiering')(expression, rank_column)) }}
+{%- endmacro %}
+{% macro default__first_filled(expression, rank_column) -%}
+    min_by({{ expression }}, case when {{ expression }} is not null then {{ rank_column }} end)
+{%- endmacro %}
+{% macro duckdb__first_filled(expression, rank_column) -%}
+    arg_min({{ expression }}, {{ rank_column }}) filter (where {{ expression }} is not null)
+{%- endmacro %}
+
+{# A stable salted hash of a PII value (ABM_PII_SALT), so BI tables can join on it without the value. #}
+{% macro salted_hash(expression) -%}
+    case when {{ expression }} is not null
+        then {{ dbt.hash("'" ~ env_var('ABM_PII_SALT', 'abm-default-salt') ~ "' || " ~ expression) }} end
+{%- endmacro %}

@@ -1,0 +1,54 @@
+-- Hysteresis over the score series: an account moves up as soon as a day's scores qualify, and
+-- moves down only after `demotion_days` consecutive days below the lowered (retained) thresholds.
+-- A tier is held only while it was earned within `lookback_days`, so every day's result is a pure
+-- function of the series before it: the same whatever order dates are run or backfilled in.
+{%- set lookback = scoring('hysteresis.lookback_days') %}
+{%- set demotion_days = scoring('hysteresis.demotion_days') %}
+
+with series as (
+    select
+        *,
+        {{ dbt.datediff("cast('2000-01-01' as date)", 'score_date', 'day') }} as day_number
+    from {{ ref('int_account_scores_daily') }}
+),
+
+windowed as (
+    select
+        *,
+        max(case when qualified_tier_rank >= 3 then score_date end) over lookback_window as last_qualified_tier_1,
+        max(case when qualified_tier_rank >= 2 then score_date end) over lookback_window as last_qualified_tier_2,
+        sum(case when retained_tier_rank < 3 then 1 else 0 end) over demotion_window as days_below_tier_1,
+        sum(case when retained_tier_rank < 2 then 1 else 0 end) over demotion_window as days_below_tier_2
+    from series
+    window
+        lookback_window as (partition by account_id order by day_number range between {{ lookback }} preceding and current row),
+        demotion_window as (partition by account_id order by day_number range between {{ demotion_days - 1 }} preceding and current row)
+),
+
+demotions as (
+    select
+        *,
+        max(case when days_below_tier_1 >= {{ demotion_days }} then score_date end) over lookback_window as last_demoted_tier_1,
+        max(case when days_below_tier_2 >= {{ demotion_days }} then score_date end) over lookback_window as last_demoted_tier_2
+    from windowed
+    window lookback_window as (partition by account_id order by day_number range between {{ lookback }} preceding and current row)
+),
+
+held as (
+    select
+        *,
+        case
+            when qualified_tier_rank = 0 then 0
+            when qualified_tier_rank = 3 then 3
+            when last_qualified_tier_1 is not null
+                and (last_demoted_tier_1 is null or last_demoted_tier_1 < last_qualified_tier_1) then 3
+            when qualified_tier_rank = 2 then 2
+            when last_qualified_tier_2 is not null
+                and (last_demoted_tier_2 is null or last_demoted_tier_2 < last_qualified_tier_2) then 2
+            else qualified_tier_rank
+        end as held_tier_rank
+    from demotions
+)
+
+select * from held
+where score_date >= {{ dbt.dateadd('day', -1, as_of_start()) }}

@@ -1,0 +1,120 @@
+-- Contact quality as of each score date: stale, unverified, bounced, decision-maker, with reasons.
+{%- set stale_days = scoring('contacts.stale_after_days') %}
+{%- set valid_days = scoring('contacts.verification_valid_days') %}
+
+with contacts as (
+    {{ snapshot_as_of('stg_crm__contacts', 'crm_contacts') }}
+),
+
+live_contacts as (
+    select * from contacts where not is_deleted
+),
+
+verifications as (
+    {{ events_in_window('stg_verifier__email_verifications', 2 * valid_days) }}
+),
+
+latest_verification as (
+    select
+        scoring_dates.score_date,
+        verifications.email,
+        {{ arg_max('verifications.verification_result', 'verifications.checked_at') }} as verification_result,
+        max(verifications.checked_at) as verified_at
+    from {{ ref('int_scoring_dates') }} as scoring_dates
+    inner join verifications
+        on verifications.export_date <= scoring_dates.score_date
+        and verifications.checked_at <= scoring_dates.score_date
+        and verifications.checked_at > {{ dbt.dateadd('day', -2 * valid_days, 'scoring_dates.score_date') }}
+    group by scoring_dates.score_date, verifications.email
+),
+
+account_map as (
+    select * from {{ ref('int_account_ids_mapped') }}
+),
+
+joined as (
+    select
+        live_contacts.*,
+        account_map.account_id as mapped_account_id,
+        latest_verification.verification_result,
+        latest_verification.verified_at,
+        case when latest_verification.verification_result = 'valid' then latest_verification.verified_at end
+            as valid_verified_at,
+        {{ dbt.dateadd('day', -stale_days, 'live_contacts.score_date') }} as stale_before,
+        {{ dbt.dateadd('day', -valid_days, 'live_contacts.score_date') }} as verification_expired_before,
+        (
+            {%- for pattern in scoring('contacts.decision_maker_title_patterns') %}
+            {{ regex_matches('lower(coalesce(live_contacts.title, \'\'))', sql_literal(pattern)) }}{{ " or" if not loop.last }}
+            {%- endfor %}
+        ) as is_decision_maker
+    from live_contacts
+    left join account_map
+        on live_contacts.score_date = account_map.score_date
+        and live_contacts.account_id = account_map.crm_account_id
+    left join latest_verification
+        on live_contacts.score_date = latest_verification.score_date
+        and live_contacts.email = latest_verification.email
+),
+
+touched as (
+    select
+        *,
+        case
+            when valid_verified_at is null then last_activity_date
+            when last_activity_date is null or valid_verified_at > last_activity_date then valid_verified_at
+            else last_activity_date
+        end as last_touch_date
+    from joined
+),
+
+flagged as (
+    select
+        score_date,
+        contact_id,
+        mapped_account_id as account_id,
+        account_id as crm_account_id,
+        first_name,
+        last_name,
+        title,
+        email,
+        email_domain,
+        is_decision_maker,
+        is_bounced,
+        has_left_company,
+        has_opted_out,
+        last_activity_date,
+        verification_result,
+        verified_at,
+        last_touch_date,
+        has_left_company
+            or coalesce(last_touch_date < stale_before, true) as is_stale,
+        case
+            when email is null then true
+            when verification_result is not null
+                then verification_result <> 'valid' or verified_at < verification_expired_before
+            else is_bounced or last_activity_date is null or last_activity_date < stale_before
+        end as is_unverified,
+        concat_ws('; ',
+            case when email is null then 'no email address' end,
+            case when has_left_company then 'CRM marks the contact as having left the company' end,
+            case when is_bounced then 'email bounced' end,
+            case when verification_result is not null and verification_result <> 'valid'
+                then 'verifier result ' || verification_result || ' on ' || cast(verified_at as varchar) end,
+            case when verification_result = 'valid' and verified_at < verification_expired_before
+                then 'last verified ' || cast(verified_at as varchar) || ', over {{ valid_days }} days ago' end,
+            case when verification_result is null and (last_activity_date is null or last_activity_date < stale_before)
+                then 'no verifier result and no activity in {{ stale_days }} days' end,
+            case when verification_result is not null and coalesce(last_touch_date < stale_before, true)
+                then 'not verified or active in {{ stale_days }} days' end
+        ) as quality_reasons
+    from touched
+),
+
+final as (
+    select
+        *,
+        is_decision_maker and not is_stale and not is_unverified and not is_bounced as is_verified_decision_maker
+    from flagged
+)
+
+select * from final

@@ -1,0 +1,14 @@
+-- The score series one run computes: the as-of range plus the look-back that hysteresis and tier
+-- changes need (each day of it is scored from exports up to that day only).
+with days as (
+    {{ dbt.date_spine('day', series_start(), dbt.dateadd('day', 1, as_of_end())) }}
+),
+
+final as (
+    select
+        cast(date_day as date) as score_date,
+        cast(date_day as date) >= {{ as_of_start() }} as is_in_as_of_range
+    from days
+)
+
+select * from final

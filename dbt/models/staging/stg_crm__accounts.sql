@@ -1,0 +1,30 @@
+with source as (
+    select * from {{ raw_source('crm_accounts') }}
+),
+
+renamed as (
+    select
+        account_id,
+        account_name,
+        website,
+        domain,
+        nullif(trim(industry), '') as industry,
+        employees,
+        annual_revenue,
+        {{ country_code('country') }} as country_code,
+        state,
+        account_type,
+        owner_id,
+        parent_id,
+        coalesce(is_deleted, false) as is_deleted,
+        merged_into_id,
+        last_activity_date,
+        created_date,
+        last_modified_date,
+        _export_date as export_date,
+        _source_file as source_file,
+        _row_number as source_row_number
+    from source
+)
+
+select * from renamed

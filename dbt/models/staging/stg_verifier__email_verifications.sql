@@ -1,0 +1,25 @@
+with source as (
+    select * from {{ raw_source('email_verifications') }}
+),
+
+renamed as (
+    select
+        email,
+        case lower(trim(result))
+            when 'valid' then 'valid'
+            when 'deliverable' then 'valid'
+            when 'invalid' then 'invalid'
+            when 'undeliverable' then 'invalid'
+            when 'catch-all' then 'catch_all'
+            when 'catchall' then 'catch_all'
+            when 'accept_all' then 'catch_all'
+            else 'unknown'
+        end as verification_result,
+        checked_at,
+        _export_date as export_date,
+        _source_file as source_file,
+        _row_number as source_row_number
+    from source
+)
+
+select * from renamed
