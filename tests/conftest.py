@@ -1,0 +1,51 @@
+"""Shared fixtures: an isolated data folder and Dagster instance per test session, and a small sample."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from dagster_project.sample_data.generator import SampleSpec, generate
+
+SAMPLE_END = dt.date(2026, 11, 20)
+SAMPLE_SPEC = SampleSpec(accounts=400, days=21, seed=7, end_date=SAMPLE_END)
+
+
+@pytest.fixture(scope="session")
+def sample_landing(tmp_path_factory) -> Path:
+    """A small generated sample, written once per session; tests copy it."""
+    out = tmp_path_factory.mktemp("sample") / "landing"
+    generate(SAMPLE_SPEC, out)
+    return out
+
+
+@pytest.fixture()
+def data_dir(tmp_path, monkeypatch) -> Path:
+    """An empty ABM_DATA_DIR and Dagster instance of the test's own."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    monkeypatch.setenv("ABM_DATA_DIR", str(folder))
+    monkeypatch.setenv("DAGSTER_HOME", str(folder / "dagster_home"))
+    return folder
+
+
+@pytest.fixture()
+def landed(data_dir, sample_landing) -> Path:
+    """The data folder with the sample exports in landing/."""
+    shutil.copytree(sample_landing, data_dir / "landing")
+    return data_dir
+
+
+def write_text(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding=encoding)
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _quiet_gx():
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")

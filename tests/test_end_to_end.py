@@ -1,0 +1,110 @@
+"""The whole pipeline through Dagster, real dbt and DuckDB, on a small generated sample."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from dagster_project.cli import run_job
+from tests.conftest import SAMPLE_END
+from tests.handbuilt import PERFECT_ID, TWIN_ID, add_handbuilt_accounts
+
+
+@pytest.fixture(scope="module")
+def pipeline_run(tmp_path_factory, sample_landing):
+    """Run the nightly job once for the sample's last date; tests read its results."""
+    import os
+    import shutil
+
+    data = tmp_path_factory.mktemp("e2e") / "data"
+    shutil.copytree(sample_landing, data / "landing")
+    add_handbuilt_accounts(data / "landing", SAMPLE_END)
+    saved = {k: os.environ.get(k) for k in ("ABM_DATA_DIR", "DAGSTER_HOME")}
+    os.environ["ABM_DATA_DIR"] = str(data)
+    os.environ["DAGSTER_HOME"] = str(data / "dagster_home")
+    try:
+        result = run_job(SAMPLE_END)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    return data, result
+
+
+def published(data, query):
+    with duckdb.connect(str(data / "published" / "serving.duckdb"), read_only=True) as con:
+        return con.execute(query).fetchall()
+
+
+def test_run_succeeds_and_is_recorded_in_the_instance(pipeline_run):
+    data, result = pipeline_run
+    assert result.success
+    from dagster import DagsterInstance
+
+    with DagsterInstance.from_config(str(data / "dagster_home")) as instance:
+        runs = instance.get_runs()
+        assert [r.run_id for r in runs] == [result.run_id]
+        assert runs[0].job_name == "abm_nightly"
+
+
+def test_every_account_scored_once_with_scores_in_range(pipeline_run):
+    data, _ = pipeline_run
+    (rows, accounts, bad) = published(
+        data,
+        """select count(*), count(distinct account_id),
+                  count(*) filter (where not (fit_score between 0 and 50 and intent_score between 0 and 30
+                      and engagement_score between 0 and 20 and total_score between 0 and 100
+                      and abs(total_score - fit_score - intent_score - engagement_score) < 1e-6))
+           from account_tiers""",
+    )[0]
+    assert rows == accounts
+    assert bad == 0
+    # every live CRM account of the day, after merging duplicates that share a domain
+    with duckdb.connect() as con:
+        (expected,) = con.execute(
+            f"""select count(distinct coalesce(domain, account_id))
+                from read_parquet('{data}/raw/crm_accounts/export_date={SAMPLE_END}/*.parquet')
+                where not coalesce(is_deleted, false)"""
+        ).fetchone()
+    assert accounts == expected
+
+
+def test_each_tier_is_used_and_every_row_explains_itself(pipeline_run):
+    data, _ = pipeline_run
+    tiers = dict(published(data, "select tier, count(*) from account_tiers group by tier"))
+    assert set(tiers) == {"tier_1", "tier_2", "tier_3", "disqualified"}
+    assert published(data, "select count(*) from account_tiers where tier_reason is null or tier_reason = ''") == [(0,)]
+    assert published(data, "select count(*) from account_tiers where play_motion is null") == [(0,)]
+
+
+def test_handbuilt_perfect_account_is_tier_1_and_its_twin_without_intent_is_not(pipeline_run):
+    data, _ = pipeline_run
+    rows = dict(
+        (account_id, (tier, fit, intent, reason))
+        for account_id, tier, fit, intent, reason in published(
+            data,
+            f"select account_id, tier, fit_score, intent_score, tier_reason from account_tiers "
+            f"where account_id in ('{PERFECT_ID}', '{TWIN_ID}')",
+        )
+    )
+    perfect, twin = rows[PERFECT_ID], rows[TWIN_ID]
+    assert perfect[0] == "tier_1", perfect
+    assert perfect[1] == 50 and perfect[2] > 20
+    assert twin[1] == 50 and twin[2] == 0
+    assert twin[0] != "tier_1", twin
+    assert "surge on 'data pipelines'" in perfect[3]
+
+
+def test_published_tables_hold_no_email_addresses(pipeline_run):
+    data, _ = pipeline_run
+    with duckdb.connect(str(data / "published" / "serving.duckdb"), read_only=True) as con:
+        columns = con.execute(
+            "select table_name, column_name from information_schema.columns where data_type = 'VARCHAR'"
+        ).fetchall()
+        for table, column in columns:
+            (hits,) = con.execute(
+                f"select count(*) from {table} where regexp_matches(\"{column}\", '[^@\\s]+@[^@\\s]+\\.[a-z]+')"
+            ).fetchone()
+            assert hits == 0, f"{table}.{column} holds email addresses"
