@@ -13,7 +13,7 @@ technology_points as (
 ),
 
 detections as (
-    {{ snapshot_as_of('stg_technographics__detections', 'technographics') }}
+    select * from {{ ref('int_technographics_snapshotted') }}
 ),
 
 account_technologies as (
@@ -23,7 +23,7 @@ account_technologies as (
         sum(technology_points.points) as technology_points_raw,
         {{ dbt.listagg('case when technology_points.points > 0 then technology_points.technology end', "', '", 'order by technology_points.points desc, technology_points.technology') }} as fit_technologies,
         {{ dbt.listagg('case when technology_points.points < 0 then technology_points.technology end', "', '", 'order by technology_points.technology') }} as competitor_technologies
-    from (select distinct score_date, domain, technology from detections) as detections
+    from detections
     inner join technology_points
         on lower(detections.technology) = lower(technology_points.technology)
     group by detections.score_date, detections.domain

@@ -97,7 +97,8 @@ explained as (
         'engagement ' || {{ format_score('engagement_score') }} || '/20 ('
             || cast(verified_decision_makers as varchar) || ' verified decision-maker'
             || case when verified_decision_makers = 1 then '' else 's' end
-            || case when scored_activities > 0 then ', ' || cast(scored_activities as varchar) || ' recent activities' else '' end
+            || case when scored_activities > 0 then ', ' || cast(scored_activities as varchar) || ' recent activit'
+                || case when scored_activities = 1 then 'y' else 'ies' end else '' end
             || ')' as engagement_explanation
     from clustered
 ),

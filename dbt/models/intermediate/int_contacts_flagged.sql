@@ -2,12 +2,8 @@
 {%- set stale_days = scoring('contacts.stale_after_days') %}
 {%- set valid_days = scoring('contacts.verification_valid_days') %}
 
-with contacts as (
-    {{ snapshot_as_of('stg_crm__contacts', 'crm_contacts') }}
-),
-
-live_contacts as (
-    select * from contacts where not is_deleted
+with live_contacts as (
+    select * from {{ ref('int_contacts_snapshotted') }}
 ),
 
 verifications as (

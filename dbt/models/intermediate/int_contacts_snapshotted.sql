@@ -1,0 +1,11 @@
+-- The contacts each score date sees: the latest CRM contact export on or before it, live records only.
+with contacts as (
+    {{ snapshot_as_of('stg_crm__contacts', 'crm_contacts') }}
+),
+
+live as (
+    select * from contacts
+    where not is_deleted
+)
+
+select * from live

@@ -1,0 +1,5 @@
+{% test between(model, column_name, min_value, max_value) %}
+    select *
+    from {{ model }}
+    where {{ column_name }} < {{ min_value }} or {{ column_name }} > {{ max_value }}
+{% endtest %}
