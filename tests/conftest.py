@@ -27,7 +27,7 @@ def sample_landing(tmp_path_factory) -> Path:
 def data_dir(tmp_path, monkeypatch) -> Path:
     """An empty ABM_DATA_DIR and Dagster instance of the test's own."""
     folder = tmp_path / "data"
-    folder.mkdir()
+    (folder / "dagster_home").mkdir(parents=True)
     monkeypatch.setenv("ABM_DATA_DIR", str(folder))
     monkeypatch.setenv("DAGSTER_HOME", str(folder / "dagster_home"))
     return folder

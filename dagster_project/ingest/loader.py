@@ -190,7 +190,9 @@ def _load_file(
         raise ExportRejected(f"{path}: the file is empty (expected a header and at least one row)")
     try:
         con.execute(f"create or replace temp view source_file as select * from {_reader(path)}")
-        header = [d[0] for d in con.execute("select * from source_file limit 0").description]
+        described = con.execute("describe source_file").fetchall()
+        header = [row[0] for row in described]
+        json_columns = {row[0] for row in described if row[1] == "JSON"}
     except duckdb.Error as error:
         raise ExportRejected(f"{path}: cannot be read: {_first_line(error)}") from error
     try:
@@ -199,7 +201,8 @@ def _load_file(
         raise ExportRejected(str(error)) from error
 
     try:
-        con.execute(f"create or replace temp table parsed as {_parse_query(schema, match.columns, path, export_date)}")
+        query = _parse_query(schema, match.columns, json_columns, path, export_date)
+        con.execute(f"create or replace temp table parsed as {query}")
     except duckdb.Error as error:
         raise ExportRejected(f"{path}: cannot be read: {_first_line(error)}") from error
     (rows, rejected) = con.execute("select count(*), count(_reject_reason) from parsed").fetchone()
@@ -229,11 +232,20 @@ def _load_file(
     return FileResult(path.name, match.mapping.name, rows - rejected, rejects)
 
 
-def _parse_query(schema: SourceSchema, columns: dict[str, str], path: Path, export_date: dt.date) -> str:
+def _text_of(header: str, json_columns: set[str]) -> str:
+    # JSON values of mixed types come back as JSON: take the string, not its quoted form.
+    value = f"json_extract_string({_ident(header)}, '$')" if header in json_columns else f"cast({_ident(header)} as varchar)"
+    return f"nullif(trim({value}), '')"
+
+
+def _parse_query(
+    schema: SourceSchema, columns: dict[str, tuple[str, ...]], json_columns: set[str], path: Path, export_date: dt.date
+) -> str:
     raw_values, parsed_values, problems = [], [], []
     for column in schema.columns:
-        header = columns.get(column.name)
-        raw = f"nullif(trim(cast({_ident(header)} as varchar)), '')" if header else "cast(null as varchar)"
+        headers = columns.get(column.name, ())
+        header = headers[0] if headers else None
+        raw = f"coalesce({', '.join(_text_of(h, json_columns) for h in headers)})" if headers else "cast(null as varchar)"
         raw_values.append(f"{raw} as {_ident(column.name + '__raw')}")
         value = f"abm_parse_{column.type}({_ident(column.name + '__raw')})"
         if column.name == schema.email_column:

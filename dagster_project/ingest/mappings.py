@@ -27,7 +27,7 @@ class Mapping:
 @dataclass(frozen=True)
 class Match:
     mapping: Mapping
-    columns: dict[str, str]  # canonical column -> the header as the file spells it
+    columns: dict[str, tuple[str, ...]]  # canonical column -> the headers present, in order of preference
 
 
 def _normalise_header(header: str) -> str:
@@ -66,14 +66,15 @@ def mappings_for(extra_file: Path | None) -> dict[str, list[Mapping]]:
     return load_mappings(paths)
 
 
-def resolve(mapping: Mapping, header: list[str]) -> dict[str, str]:
+def resolve(mapping: Mapping, header: list[str]) -> dict[str, tuple[str, ...]]:
+    """Each canonical column's spellings present in the header; several are coalesced in order
+    (JSON Lines records may carry `week` in one record and `date` in the next)."""
     by_normalised = {_normalise_header(h): h for h in header}
     resolved = {}
     for canonical, spellings in mapping.accepted.items():
-        for spelling in spellings:
-            if _normalise_header(spelling) in by_normalised:
-                resolved[canonical] = by_normalised[_normalise_header(spelling)]
-                break
+        present = tuple(dict.fromkeys(by_normalised[_normalise_header(s)] for s in spellings if _normalise_header(s) in by_normalised))
+        if present:
+            resolved[canonical] = present
     return resolved
 
 

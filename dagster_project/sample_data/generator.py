@@ -59,7 +59,6 @@ def generate(spec: SampleSpec, out_dir: Path, threads: int | None = None) -> dic
     con = duckdb.connect()
     if threads:
         con.execute(f"set threads = {int(threads)}")
-    con.execute("set preserve_insertion_order = false")
     _create_macros(con, spec.seed)
     _create_entities(con, spec)
     rows = dict.fromkeys(SOURCES, 0)
@@ -159,6 +158,7 @@ def _create_entities(con: duckdb.DuckDBPyConnection, spec: SampleSpec) -> None:
             date '{last}' - cast(floor(pow(u('act', s.i * 64 + j), 2) * 1500) as integer) as last_activity_date,
             u('ver', s.i * 64 + j) as r_verify
         from slots s join companies c using (i)
+        order by s.i, j
         """
     )
 

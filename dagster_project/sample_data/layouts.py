@@ -43,6 +43,7 @@ _CRM_ACCOUNTS = f"""
            'https://WWW.' || upper(domain) || '/about', null, employees, null, country, null, 'Prospect',
            owner_id, null, false, date '$d' - 400, created_date - 900, null, cast(employees as varchar)
     from companies where has_duplicate
+    order by account_id
 """
 
 _SF_ACCOUNT_COLUMNS = """
@@ -73,6 +74,7 @@ _OPPORTUNITIES = """
            stage like 'Closed%' as is_closed, stage = 'Closed Won' as is_won,
            date '$d' - cast(floor(u('oc', i * 4 + j) * 400) as integer) - 120 as created_date
     from opps
+    order by opportunity_id
 """
 
 _ACTIVITIES = """
@@ -87,6 +89,7 @@ _ACTIVITIES = """
     select 'TRG-' || i, account_id, null, trigger_event, date '$d'
     from companies
     where trigger_event is not null and cast(floor(u('trgday', i) * $days) as integer) = $k
+    order by activity_id
 """
 
 _TECHNOLOGIES = """
@@ -99,6 +102,7 @@ _TECHNOLOGIES = """
            date '$d' - cast(floor(u('ld', i * 16 + t) * 20) as integer) as last_detected,
            cast(floor(u('inten', i * 16 + t) * 10) as integer) as intensity
     from slots
+    order by i, technology
 """
 
 # Weekly Bombora-style surge: each in-market company surges on one topic around its surge_center.
@@ -120,6 +124,7 @@ _BOMBORA = """
            strftime(date_trunc('week', date '$d'), '%m/%d/%Y') as "Week Start Date"
     from weekly
     where composite >= 35
+    order by i, topic
 """
 
 _FIRST_PARTY_INTENT = """
@@ -127,6 +132,7 @@ _FIRST_PARTY_INTENT = """
            cast(40 + floor(55 * u('fps', i * 1000 + $k)) as integer) as score, date '$d' as date
     from companies
     where has_intent and u('fp', i * 1000 + $k) < 0.08
+    order by i
 """
 
 _VERIFICATIONS = """
@@ -137,6 +143,7 @@ _VERIFICATIONS = """
                as checked_at
     from contacts
     where r_verify < 0.5 and not missing_email
+    order by contact_id
 """
 
 LAYOUTS: dict[str, dict[str, Layout]] = {

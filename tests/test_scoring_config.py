@@ -1,0 +1,50 @@
+"""The scoring rules file: invalid rules fail before any model runs, naming the key."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+from dagster_project.settings import DEFAULT_SCORING_CONFIG
+from dagster_project.transform.scoring_config import ScoringConfigError, load_scoring_config, validate
+
+
+@pytest.fixture()
+def rules() -> dict:
+    return yaml.safe_load(DEFAULT_SCORING_CONFIG.read_text())
+
+
+def test_the_shipped_rules_are_valid():
+    config = load_scoring_config(DEFAULT_SCORING_CONFIG)
+    assert config["tiers"]["tier_1_cap"] > 0
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda c: c["intent"].update(half_lfe_days=3), "unknown key 'intent.half_lfe_days'"),
+        (lambda c: c["intent"]["topics"].update(ETL=1.5), "key 'intent.topics.ETL' is 1.5, outside the allowed range 0 to 1"),
+        (lambda c: c["fit"]["industries"].update(Software="high"), "key 'fit.industries.Software' must be a number"),
+        (lambda c: c["tiers"]["tier_1"].update(min_fit=20), "'tiers.tier_1.min_fit' (20) is below 'tiers.tier_2.min_fit' (30)"),
+        (lambda c: c["tiers"]["tier_2"].update(min_total=80), "'tiers.tier_1.min_total' (70) is below 'tiers.tier_2.min_total' (80)"),
+        (lambda c: c["hysteresis"].pop("demotion_days"), "missing key 'hysteresis.demotion_days'"),
+        (lambda c: c["contacts"]["decision_maker_title_patterns"].append("(unclosed"), "'contacts.decision_maker_title_patterns[7]' is not a valid regular expression"),
+        (lambda c: c["fit"]["employee_bands"].reverse(), "'fit.employee_bands' must list bands by increasing"),
+    ],
+)
+def test_invalid_rules_name_the_key(rules, change, message):
+    broken = copy.deepcopy(rules)
+    change(broken)
+    with pytest.raises(ScoringConfigError) as error:
+        validate(broken, "scoring.yml")
+    assert message in str(error.value)
+
+
+def test_unreadable_yaml_names_the_file(tmp_path):
+    path = tmp_path / "scoring.yml"
+    path.write_text("fit: [unclosed")
+    with pytest.raises(ScoringConfigError, match=str(path)):
+        load_scoring_config(Path(path))
