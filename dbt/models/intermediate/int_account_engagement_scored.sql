@@ -44,8 +44,8 @@ per_account as (
     select
         dated.score_date,
         dated.account_id,
-        sum(case when dated.activity_date > {{ dbt.dateadd('day', -lookback, 'dated.score_date') }}
-            then coalesce(activity_points.points, 0) else 0 end) as activity_points_raw,
+        round(sum(case when dated.activity_date > {{ dbt.dateadd('day', -lookback, 'dated.score_date') }}
+            then coalesce(activity_points.points, 0) else 0 end), 2) as activity_points_raw,
         sum(case when dated.activity_date > {{ dbt.dateadd('day', -lookback, 'dated.score_date') }}
             and activity_points.points > 0 then 1 else 0 end) as scored_activities,
         sum(case when dated.activity_type in ('meeting', 'demo_request')

@@ -46,7 +46,8 @@ per_domain as (
     select
         score_date,
         domain,
-        least(30, sum(weight * strength / 100.0 * {{ scoring('intent.points_per_topic') }})) as intent_score,
+        -- rounded so that the order a parallel sum adds in can never change a score
+        round(least(30, sum(weight * strength / 100.0 * {{ scoring('intent.points_per_topic') }})), 2) as intent_score,
         count(*) as intent_topics,
         {{ arg_max('topic', 'weight * strength') }} as top_intent_topic,
         {{ arg_max('age_days', 'weight * strength') }} as top_intent_age_days,

@@ -147,8 +147,11 @@ with_plays as (
 changes as (
     select
         *,
-        lag(tier) over (partition by account_id order by score_date) as previous_tier
+        -- the tier on the day before, only if the account was tiered that day
+        case when lag(score_date) over by_account = {{ dbt.dateadd('day', -1, 'score_date') }}
+            then lag(tier) over by_account end as previous_tier
     from with_plays
+    window by_account as (partition by account_id order by score_date)
 )
 
 select * from changes
