@@ -1,0 +1,95 @@
+"""The data-quality gate with real GX and Dagster: bad data blocks the publish and the last good tiers stay."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+import duckdb
+import pandas as pd
+
+from dagster_project.cli import run_job
+from dagster_project.settings import paths
+from tests.conftest import SAMPLE_END
+
+PREVIOUS_DAY = SAMPLE_END - dt.timedelta(days=1)
+
+
+def serving_digest() -> str:
+    return hashlib.sha256(paths().serving_db.read_bytes()).hexdigest()
+
+
+def published_tiers() -> list[tuple]:
+    with duckdb.connect(str(paths().serving_db), read_only=True) as con:
+        return con.execute("select * from account_tiers order by account_id").fetchall()
+
+
+def failed_checks(result) -> dict[str, str]:
+    """Checks that failed with ERROR severity (warnings, such as messy verifier duplicates, do not block)."""
+    from dagster import AssetCheckSeverity
+
+    return {
+        e.check_name: e.description
+        for e in result.get_asset_check_evaluations()
+        if not e.passed and e.severity == AssetCheckSeverity.ERROR
+    }
+
+
+def contacts_export(day: dt.date):
+    (path,) = [p for p in (paths().landing / "crm_contacts" / day.isoformat()).iterdir()]
+    return path
+
+
+def test_unreachable_tier_1_blocks_the_publish_and_the_last_good_tiers_stay(landed):
+    assert run_job(PREVIOUS_DAY).success
+    before_rows, before_digest = published_tiers(), serving_digest()
+    tier_1 = sorted(account for account, tier in (r[1:2] + r[26:27] for r in before_rows) if tier == "tier_1")
+    assert len(tier_1) >= 5
+
+    # 60% of yesterday's tier 1 accounts now have only contacts that left the company (stale).
+    stale_accounts = set(tier_1[: round(len(tier_1) * 0.6)])
+    path = contacts_export(SAMPLE_END)
+    contacts = pd.read_csv(path, dtype=str, keep_default_na=False)
+    contacts.loc[contacts["AccountId"].isin(stale_accounts), "No_Longer_With_Company__c"] = "true"
+    original = path.read_bytes()
+    contacts.to_csv(path, index=False)
+
+    result = run_job(SAMPLE_END)
+    assert not result.success
+    failures = failed_checks(result)
+    assert "account_tiers_gate" in failures
+    message = failures["account_tiers_gate"]
+    assert "unreachable_tier_1_share" in message and "account_tier_history" in message
+    gate = next(e for e in result.get_asset_check_evaluations() if e.check_name == "account_tiers_gate")
+    assert gate.metadata["unreachable_tier_1_share"].value >= 0.5
+    assert not any(e.asset_key.path == ["published_tiers"] for e in result.get_asset_materialization_events() if e.asset_key)
+    assert serving_digest() == before_digest
+    assert published_tiers() == before_rows
+    assert (paths().reports / "data_quality_latest.html").read_text().count("BLOCKED") >= 1
+
+    # The export is fixed: the next run publishes normally.
+    path.write_bytes(original)
+    assert run_job(SAMPLE_END).success
+    with duckdb.connect(str(paths().serving_db), read_only=True) as con:
+        assert con.execute("select max(as_of_date) from account_tiers").fetchone()[0] == SAMPLE_END
+
+
+def test_a_duplicated_key_fails_the_raw_suite_with_the_example_and_nothing_is_scored(landed):
+    folder = paths().landing / "crm_accounts" / SAMPLE_END.isoformat()
+    (path,) = list(folder.iterdir())
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    duplicate_id = frame.iloc[3]["Id"]
+    extra = frame.iloc[[3]].assign(Name="Copy of " + frame.iloc[3]["Name"], Website="copy-domain.example")
+    pd.concat([frame, extra]).to_csv(path, index=False)
+
+    result = run_job(SAMPLE_END)
+    assert not result.success
+    failures = failed_checks(result)
+    assert set(failures) == {"raw_crm_accounts_suite"}
+    message = failures["raw_crm_accounts_suite"]
+    assert "expect_column_values_to_be_unique(account_id): FAILED (2 failing rows" in message
+    assert duplicate_id in message
+    assert not paths().serving_db.exists()
+    materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    assert "raw/crm_accounts" in materialized
+    assert not materialized & {"account_tiers", "account_tier_history", "published_tiers"}
