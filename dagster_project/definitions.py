@@ -3,15 +3,17 @@
 from dagster import Definitions
 
 from dagster_project.ingest.assets import ingest_assets
-from dagster_project.publish.assets import published_tiers
+from dagster_project.publish.assets import crm_activation, published_tiers
 from dagster_project.quality.checks import quality_checks
 from dagster_project.schedules.nightly import nightly_job, nightly_schedule
+from dagster_project.schedules.sensors import sensors
 from dagster_project.transform.assets import abm_dbt_models, dbt_resource
 
 defs = Definitions(
-    assets=[*ingest_assets, abm_dbt_models, published_tiers],
+    assets=[*ingest_assets, abm_dbt_models, published_tiers, crm_activation],
     asset_checks=quality_checks,
     jobs=[nightly_job],
     schedules=[nightly_schedule],
+    sensors=sensors,
     resources={"dbt": dbt_resource},
 )

@@ -3,9 +3,12 @@
 
 from dagster import AssetExecutionContext, AssetKey, BackfillPolicy, MaterializeResult, MetadataValue, asset
 
-from dagster_project.partitions import daily_partitions
+from dagster_project.partitions import as_of_range, daily_partitions
+from dagster_project.publish.activation import send_promotion_alerts, write_crm_files
+from dagster_project.publish.report import render_tier_report
 from dagster_project.publish.serving import PUBLISHED_TABLES, publish
-from dagster_project.settings import paths
+from dagster_project.settings import paths, scoring_config_path
+from dagster_project.transform.scoring_config import load_scoring_config
 
 
 @asset(
@@ -24,11 +27,60 @@ from dagster_project.settings import paths
 def published_tiers(context: AssetExecutionContext) -> MaterializeResult:
     locations = paths()
     result = publish(locations.warehouse, locations.published)
-    context.log.info(f"Published {result.row_counts} to {result.serving_file}")
+    summary = tier_metrics(result.serving_file)
+    report = render_tier_report(result.serving_file, locations.published / "tier_report.html")
+    context.log.info(f"Published {result.row_counts} to {result.serving_file}; tier report at {report}")
     return MaterializeResult(
         metadata={
             "serving_file": MetadataValue.path(str(result.serving_file)),
             "parquet_dir": MetadataValue.path(str(result.parquet_dir)),
+            "tier_report": MetadataValue.url(report.as_uri()),
             **{f"rows_{table}": count for table, count in result.row_counts.items()},
+            **summary,
+        }
+    )
+
+
+def tier_metrics(serving_file) -> dict[str, float]:
+    """Numbers the Dagster UI plots run over run: accounts per tier, movement, tier 1 reachability."""
+    import duckdb
+
+    with duckdb.connect(str(serving_file), read_only=True) as con:
+        metrics = {f"accounts_{tier}": n for tier, n in con.execute("select tier, count(*) from account_tiers group by tier").fetchall()}
+        (promotions, demotions) = con.execute(
+            "select count(*) filter (where change_type = 'promotion'), count(*) filter (where change_type = 'demotion') "
+            "from account_tier_changes where as_of_date = (select max(as_of_date) from account_tiers)"
+        ).fetchone()
+        (reachable,) = con.execute(
+            "select coalesce(avg(case when is_reachable then 1.0 else 0.0 end), 0) from account_tiers where tier = 'tier_1'"
+        ).fetchone()
+    return {**metrics, "promotions": promotions, "demotions": demotions, "tier_1_reachable_share": float(reachable)}
+
+
+@asset(
+    key=AssetKey(["crm_activation"]),
+    group_name="publish",
+    deps=[published_tiers],
+    partitions_def=daily_partitions,
+    backfill_policy=BackfillPolicy.single_run(),
+    kinds={"csv"},
+    description=(
+        "After each publish: an alert for the owner of every promotion and every demotion out of tier 1 "
+        "(once per change), and Salesforce / HubSpot import files with the accounts whose tier or score changed."
+    ),
+)
+def crm_activation(context: AssetExecutionContext) -> MaterializeResult:
+    locations = paths()
+    as_of_start, as_of_end = as_of_range(context)
+    sent, already_sent = send_promotion_alerts(locations.serving_db, as_of_start, as_of_end, context.log)
+    fields = load_scoring_config(scoring_config_path())["activation"]["writeback_fields"]
+    folder, rows = write_crm_files(locations.serving_db, as_of_end, locations.published / "crm_writeback", fields)
+    context.log.info(f"{sent} tier-change alerts sent ({already_sent} already sent before); {rows} accounts to write back")
+    return MaterializeResult(
+        metadata={
+            "alerts_sent": sent,
+            "alerts_already_sent": already_sent,
+            "writeback_accounts": rows,
+            "writeback_folder": MetadataValue.path(str(folder)),
         }
     )

@@ -28,7 +28,6 @@ PUBLISHED_TABLES = (
     "account_merges",
 )
 PARTITIONED_BY_DATE = {"account_tier_history": "as_of_date"}
-PARQUET_VERSIONS_KEPT = 2
 
 
 @dataclass
@@ -44,6 +43,7 @@ def _sql_path(path: Path) -> str:
 
 def publish(warehouse: Path, published: Path, tables: tuple[str, ...] = PUBLISHED_TABLES) -> PublishResult:
     published.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers_of_interrupted_publishes(published)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     new_file = published / f".serving-{stamp}.duckdb"
     version_dir = published / "parquet_versions" / stamp
@@ -59,8 +59,8 @@ def publish(warehouse: Path, published: Path, tables: tuple[str, ...] = PUBLISHE
         con.execute("checkpoint")
         con.close()
         os.replace(new_file, published / "serving.duckdb")
-        _swap_symlink(published / "parquet", version_dir)
-        _prune_versions(version_dir.parent, keep=PARQUET_VERSIONS_KEPT)
+        previous = _swap_symlink(published / "parquet", version_dir)
+        _prune_versions(version_dir.parent, keep={version_dir, previous})
     finally:
         new_file.unlink(missing_ok=True)
         Path(str(new_file) + ".wal").unlink(missing_ok=True)
@@ -79,14 +79,25 @@ def _write_parquet(con: duckdb.DuckDBPyConnection, table: str, version_dir: Path
         con.execute(f"copy main.{table} to {_sql_path(version_dir / (table + '.parquet'))} (format parquet)")
 
 
-def _swap_symlink(link: Path, target: Path) -> None:
+def _swap_symlink(link: Path, target: Path) -> Path | None:
+    """Point link at target in one rename; returns what it pointed at before."""
+    previous = link.resolve() if link.is_symlink() else None
     if link.exists() and not link.is_symlink():
         shutil.rmtree(link)
     tmp = link.with_name(f".{link.name}-{uuid.uuid4().hex[:6]}")
     tmp.symlink_to(target.relative_to(link.parent))
     os.replace(tmp, link)
+    return previous
 
 
-def _prune_versions(versions: Path, keep: int) -> None:
-    for old in sorted(p for p in versions.iterdir() if p.is_dir())[:-keep]:
-        shutil.rmtree(old, ignore_errors=True)
+def _prune_versions(versions: Path, keep: set[Path | None]) -> None:
+    """Keep the current Parquet version and the one before it (a reader may still be reading it)."""
+    kept = {p.resolve() for p in keep if p is not None}
+    for version in versions.iterdir():
+        if version.resolve() not in kept:
+            shutil.rmtree(version, ignore_errors=True)
+
+
+def _remove_leftovers_of_interrupted_publishes(published: Path) -> None:
+    for leftover in published.glob(".serving-*.duckdb*"):
+        leftover.unlink(missing_ok=True)

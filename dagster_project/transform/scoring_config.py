@@ -63,6 +63,15 @@ SPEC: dict[str, Any] = {
     },
     "hysteresis": {"demotion_margin": _num(0, 50), "demotion_days": _num(1, 90), "lookback_days": _num(1, 365)},
     "clusters": {"trigger_window_days": _num(1, 730), "triggers": {"*": "text"}},
+    "activation": {
+        "writeback_fields": {
+            key: "text"
+            for key in (
+                "salesforce_tier", "salesforce_score", "salesforce_reason", "salesforce_suppress",
+                "hubspot_tier", "hubspot_score", "hubspot_reason", "hubspot_suppress",
+            )
+        },
+    },
     "plays": {
         "tier_1": _PLAY,
         "tier_2": _PLAY,

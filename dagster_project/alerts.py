@@ -1,0 +1,52 @@
+"""Alerts go three ways: a log line, a JSON Lines file under the data folder, and a webhook.
+
+The webhook (ABM_ALERT_WEBHOOK_URL) receives a Slack-compatible JSON payload ({"text": ...} plus
+the alert's fields), so a Slack incoming webhook works as is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from dagster_project.settings import paths
+
+log = logging.getLogger("abm.alerts")
+
+
+def alerts_dir() -> Path:
+    folder = paths().data_dir / "alerts"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def webhook_url() -> str | None:
+    return os.environ.get("ABM_ALERT_WEBHOOK_URL") or None
+
+
+def send_alert(kind: str, text: str, fields: dict[str, Any], logger: logging.Logger | None = None) -> dict[str, Any]:
+    """Record an alert in alerts/<kind>.jsonl, log it, and post it to the webhook when one is set."""
+    alert = {"kind": kind, "sent_at": dt.datetime.now(dt.UTC).isoformat(), "text": text, **fields}
+    with open(alerts_dir() / f"{kind}.jsonl", "a") as out:
+        out.write(json.dumps(alert, default=str) + "\n")
+    (logger or log).warning(f"[{kind}] {text}")
+    url = webhook_url()
+    if url:
+        post_json(url, alert, logger or log)
+    return alert
+
+
+def post_json(url: str, payload: dict[str, Any], logger: logging.Logger) -> None:
+    request = urllib.request.Request(
+        url, data=json.dumps(payload, default=str).encode(), headers={"Content-Type": "application/json"}, method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            response.read()
+    except OSError as error:  # an unreachable webhook must not fail the pipeline; the file has the alert
+        logger.error(f"alert webhook {url} failed: {error}")

@@ -1,0 +1,115 @@
+"""Activation after a publish: promotion alerts for account owners and CRM write-back files.
+
+Both read the freshly published serving file. Alerts are sent once per change: a ledger keyed by
+(account, date, from tier, to tier) remembers what was sent, so rerunning a date sends nothing new.
+Write-back files hold only the accounts whose tier or score changed since the day before.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from dagster_project.alerts import alerts_dir, send_alert
+
+LEDGER_DDL = """
+create table if not exists promotion_alerts (
+    alert_key varchar primary key,
+    as_of_date date, account_id varchar, account_name varchar, owner_id varchar,
+    from_tier varchar, to_tier varchar, change_type varchar, tier_reason varchar,
+    play_motion varchar, play_owner_role varchar, play_sla_days integer, sent_at timestamp
+)
+"""
+
+
+@dataclass
+class ActivationResult:
+    alerts_sent: int
+    alerts_already_sent: int
+    writeback_dir: Path | None
+    writeback_rows: int
+
+
+def _serving(serving_db: Path) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(serving_db), read_only=True)
+
+
+def alertable_changes(serving_db: Path, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
+    """Every promotion, and every demotion out of tier 1, in the as-of range."""
+    with _serving(serving_db) as con:
+        cursor = con.execute(
+            """
+            select as_of_date, account_id, account_name, owner_id, from_tier, to_tier, change_type,
+                   tier_reason, play_motion, play_owner_role, play_sla_days
+            from account_tier_changes
+            where as_of_date between ? and ? and (change_type = 'promotion' or from_tier = 'tier_1')
+            order by as_of_date, account_id
+            """,
+            [start, end],
+        )
+        columns = [d[0] for d in cursor.description]
+        return [dict(zip(columns, row)) for row in cursor.fetchall()]
+
+
+def send_promotion_alerts(serving_db: Path, start: dt.date, end: dt.date, logger=None) -> tuple[int, int]:
+    changes = alertable_changes(serving_db, start, end)
+    with duckdb.connect(str(alerts_dir() / "ledger.duckdb")) as ledger:
+        ledger.execute(LEDGER_DDL)
+        sent = {key for (key,) in ledger.execute("select alert_key from promotion_alerts").fetchall()}
+        new = 0
+        for change in changes:
+            key = f"{change['account_id']}|{change['as_of_date']}|{change['from_tier']}|{change['to_tier']}"
+            if key in sent:
+                continue
+            text = (
+                f"{change['account_name']} ({change['account_id']}) {change['change_type']}d "
+                f"{change['from_tier']} -> {change['to_tier']} on {change['as_of_date']} for owner {change['owner_id']}. "
+                f"Play: {change['play_motion']} (owner role {change['play_owner_role']}, follow up within "
+                f"{change['play_sla_days']} days). Why: {change['tier_reason']}"
+            )
+            send_alert("tier_change", text, {"alert_key": key, **change}, logger)
+            ledger.execute(
+                "insert into promotion_alerts values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
+                [key, *(change[c] for c in ("as_of_date", "account_id", "account_name", "owner_id", "from_tier",
+                                            "to_tier", "change_type", "tier_reason", "play_motion",
+                                            "play_owner_role", "play_sla_days"))],
+            )
+            new += 1
+    return new, len(changes) - new
+
+
+def write_crm_files(serving_db: Path, as_of: dt.date, out_root: Path, fields: dict[str, str]) -> tuple[Path, int]:
+    """Salesforce upsert and HubSpot import files for the accounts whose tier or score changed."""
+    folder = out_root / as_of.isoformat()
+    folder.mkdir(parents=True, exist_ok=True)
+    changed = f"""
+        select today.account_id, today.tier, today.total_score, today.tier_reason, today.tier = 'disqualified' as suppress
+        from account_tier_history as today
+        left join account_tier_history as yesterday
+            on yesterday.account_id = today.account_id and yesterday.as_of_date = today.as_of_date - 1
+        where today.as_of_date = '{as_of}'
+            and (yesterday.account_id is null or yesterday.tier <> today.tier
+                 or round(yesterday.total_score, 1) <> round(today.total_score, 1))
+    """
+    with _serving(serving_db) as con:
+        (rows,) = con.execute(f"select count(*) from ({changed})").fetchone()
+        con.execute(
+            f"""copy (select account_id as "Id", tier as "{fields['salesforce_tier']}",
+                             round(total_score, 1) as "{fields['salesforce_score']}",
+                             tier_reason as "{fields['salesforce_reason']}", suppress as "{fields['salesforce_suppress']}"
+                      from ({changed}) order by account_id)
+                to '{folder / "salesforce_account_upsert.csv"}' (header, delimiter ',')"""
+        )
+        con.execute(
+            f"""copy (select account_id as "Record ID",
+                             case when tier = 'disqualified' then '' else tier end as "{fields['hubspot_tier']}",
+                             round(total_score, 1) as "{fields['hubspot_score']}",
+                             tier_reason as "{fields['hubspot_reason']}", suppress as "{fields['hubspot_suppress']}"
+                      from ({changed}) order by account_id)
+                to '{folder / "hubspot_company_import.csv"}' (header, delimiter ',')"""
+        )
+    return folder, rows

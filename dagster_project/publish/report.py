@@ -1,0 +1,174 @@
+"""The tier report: one static HTML page with inline SVG charts, readable with no network access.
+
+Rendered from the freshly built serving file on each publish: accounts per tier over time, tier
+movement since the previous run, score distributions, the tier 1 list with reasons and
+reachability, and the data-quality summary.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import duckdb
+
+TIERS = ("tier_1", "tier_2", "tier_3", "disqualified")
+COLORS = {"tier_1": "#1f6feb", "tier_2": "#2da44e", "tier_3": "#bf8700", "disqualified": "#8c959f"}
+WIDTH, HEIGHT, PAD = 640, 240, 40
+
+
+def render_tier_report(serving_db: Path, target: Path) -> Path:
+    with duckdb.connect(str(serving_db), read_only=True) as con:
+        as_of = con.execute("select max(as_of_date) from account_tiers").fetchone()[0]
+        sections = [
+            _section("Accounts per tier over time", _tiers_over_time(con)),
+            _section("Tier movement since the previous run", _movement(con, as_of)),
+            _section("Score distributions", _score_distribution(con)),
+            _section("Tier 1 accounts", _tier_1_table(con)),
+            _section("Data quality", _quality_summary(con)),
+        ]
+    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>Account tiers as of {as_of}</title>
+<style>body{{font-family:system-ui,sans-serif;margin:2em;color:#1f2328;max-width:1100px}}
+table{{border-collapse:collapse;width:100%}}td,th{{border:1px solid #d0d7de;padding:4px 8px;font-size:13px;text-align:left}}
+.legend span{{display:inline-block;margin-right:1em}}.swatch{{display:inline-block;width:10px;height:10px;margin-right:4px}}
+.no{{color:#cf222e;font-weight:600}}</style></head><body>
+<h1>Account tiers as of {as_of}</h1>
+<p class="legend">{''.join(f'<span><i class="swatch" style="background:{COLORS[t]}"></i>{t}</span>' for t in TIERS)}</p>
+{''.join(sections)}</body></html>"""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".tmp")
+    tmp.write_text(page)
+    tmp.replace(target)
+    return target
+
+
+def _section(title: str, body: str) -> str:
+    return f"<h2>{html.escape(title)}</h2>{body}"
+
+
+def _svg(content: str, width: int = WIDTH, height: int = HEIGHT) -> str:
+    return f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img">{content}</svg>'
+
+
+def _tiers_over_time(con) -> str:
+    rows = con.execute("select as_of_date, tier, accounts from tier_summary order by as_of_date").fetchall()
+    dates = sorted({r[0] for r in rows})
+    if not dates:
+        return "<p>No history yet.</p>"
+    peak = max(r[2] for r in rows) or 1
+    step = (WIDTH - 2 * PAD) / max(len(dates) - 1, 1)
+    x = {d: PAD + i * step for i, d in enumerate(dates)}
+    parts = [_axes(peak)]
+    for tier in TIERS:
+        points = [(x[d], HEIGHT - PAD - n / peak * (HEIGHT - 2 * PAD)) for d, t, n in rows if t == tier]
+        if not points:
+            continue
+        path = " ".join(f"{px:.1f},{py:.1f}" for px, py in points)
+        parts.append(f'<polyline fill="none" stroke="{COLORS[tier]}" stroke-width="2" points="{path}"><title>{tier}</title></polyline>')
+        parts += [f'<circle cx="{px:.1f}" cy="{py:.1f}" r="2.5" fill="{COLORS[tier]}"/>' for px, py in points]
+    parts.append(f'<text x="{PAD}" y="{HEIGHT - 8}" font-size="11">{dates[0]}</text>')
+    parts.append(f'<text x="{WIDTH - PAD}" y="{HEIGHT - 8}" font-size="11" text-anchor="end">{dates[-1]}</text>')
+    return _svg("".join(parts))
+
+
+def _axes(peak: float) -> str:
+    return (
+        f'<line x1="{PAD}" y1="{HEIGHT - PAD}" x2="{WIDTH - PAD}" y2="{HEIGHT - PAD}" stroke="#57606a"/>'
+        f'<line x1="{PAD}" y1="{PAD}" x2="{PAD}" y2="{HEIGHT - PAD}" stroke="#57606a"/>'
+        f'<text x="{PAD - 4}" y="{PAD}" font-size="11" text-anchor="end">{peak:,.0f}</text>'
+        f'<text x="{PAD - 4}" y="{HEIGHT - PAD}" font-size="11" text-anchor="end">0</text>'
+    )
+
+
+def _movement(con, as_of) -> str:
+    """Promotions and demotions per as-of date (bars), and the tier pairs of the latest date."""
+    days = con.execute(
+        "select as_of_date, count(*) filter (where change_type = 'promotion'), "
+        "count(*) filter (where change_type = 'demotion') from account_tier_changes group by 1 order by 1"
+    ).fetchall()
+    dates = [d for (d,) in con.execute("select distinct as_of_date from tier_summary order by 1").fetchall()]
+    by_date = {d: (up, down) for d, up, down in days}
+    peak = max([max(up, down) for up, down in by_date.values()] + [1])
+    slot = (WIDTH - 2 * PAD) / max(len(dates), 1)
+    middle = HEIGHT / 2
+    parts = [f'<line x1="{PAD}" y1="{middle}" x2="{WIDTH - PAD}" y2="{middle}" stroke="#57606a"/>',
+             f'<text x="{PAD - 4}" y="{PAD}" font-size="11" text-anchor="end">+{peak}</text>',
+             f'<text x="{PAD - 4}" y="{HEIGHT - PAD}" font-size="11" text-anchor="end">-{peak}</text>']
+    for i, day in enumerate(dates):
+        up, down = by_date.get(day, (0, 0))
+        x = PAD + i * slot + 1
+        up_h, down_h = up / peak * (middle - PAD), down / peak * (middle - PAD)
+        parts.append(f'<rect x="{x:.1f}" y="{middle - up_h:.1f}" width="{max(slot - 2, 1):.1f}" height="{up_h:.1f}" fill="#2da44e"><title>{day}: {up} promotions</title></rect>')
+        parts.append(f'<rect x="{x:.1f}" y="{middle:.1f}" width="{max(slot - 2, 1):.1f}" height="{down_h:.1f}" fill="#cf222e"><title>{day}: {down} demotions</title></rect>')
+    pairs = con.execute(
+        "select from_tier, to_tier, change_type, count(*) from account_tier_changes where as_of_date = ? "
+        "group by all order by 4 desc, 1, 2",
+        [as_of],
+    ).fetchall()
+    table = "".join(f"<tr><td>{a} &rarr; {b}</td><td>{kind}</td><td>{n:,}</td></tr>" for a, b, kind, n in pairs)
+    latest = (f"<table><tr><th>tier pair on {as_of}</th><th>change</th><th>accounts</th></tr>{table}</table>"
+              if pairs else f"<p>No promotions or demotions on {as_of}.</p>")
+    return _svg("".join(parts)) + "<p>Promotions (up) and demotions (down) per as-of date.</p>" + latest
+
+
+def _score_distribution(con) -> str:
+    rows = con.execute(
+        "select tier, least(cast(floor(total_score / 10) as integer), 9) as bucket, count(*) "
+        "from account_tiers group by all"
+    ).fetchall()
+    counts = {(t, b): n for t, b, n in rows}
+    totals = [sum(counts.get((t, b), 0) for t in TIERS) for b in range(10)]
+    peak = max(totals) or 1
+    bar = (WIDTH - 2 * PAD) / 10
+    parts = [_axes(peak)]
+    for b in range(10):
+        base = HEIGHT - PAD
+        for tier in TIERS:
+            n = counts.get((tier, b), 0)
+            if not n:
+                continue
+            h = n / peak * (HEIGHT - 2 * PAD)
+            base -= h
+            parts.append(f'<rect x="{PAD + b * bar + 2:.1f}" y="{base:.1f}" width="{bar - 4:.1f}" height="{h:.1f}" fill="{COLORS[tier]}"><title>{tier} {b * 10}-{b * 10 + 9}: {n}</title></rect>')
+        parts.append(f'<text x="{PAD + b * bar + bar / 2:.1f}" y="{HEIGHT - PAD + 14}" font-size="10" text-anchor="middle">{b * 10}</text>')
+    return _svg("".join(parts)) + "<p>Total score (0-100), accounts per 10-point bucket, stacked by tier.</p>"
+
+
+def _tier_1_table(con) -> str:
+    rows = con.execute(
+        "select account_name, domain, total_score, is_reachable, verified_decision_makers, tier_reason "
+        "from account_tiers where tier = 'tier_1' order by total_score desc, account_id"
+    ).fetchall()
+    body = "".join(
+        f"<tr><td>{html.escape(str(name))}</td><td>{html.escape(str(domain))}</td><td>{score:.1f}</td>"
+        f"<td>{'yes' if reachable else '<span class=no>NOT REACHABLE</span>'} ({dms})</td><td>{html.escape(reason)}</td></tr>"
+        for name, domain, score, reachable, dms, reason in rows
+    )
+    return (
+        "<table><tr><th>account</th><th>domain</th><th>score</th><th>reachable (verified decision-makers)</th>"
+        f"<th>reason</th></tr>{body}</table>"
+    )
+
+
+def _quality_summary(con) -> str:
+    (contacts, stale, unverified, bounced, verified_dms) = con.execute(
+        "select count(*), count(*) filter (where is_stale), count(*) filter (where is_unverified), "
+        "count(*) filter (where is_bounced), count(*) filter (where is_verified_decision_maker) from contact_quality"
+    ).fetchone()
+    unreachable = con.execute(
+        "select count(*) filter (where not is_reachable), count(*) from account_tiers where tier = 'tier_1'"
+    ).fetchone()
+
+    def share(n: int) -> str:
+        return f"{n:,} ({n / contacts:.0%})" if contacts else "0"
+
+    return (
+        "<table>"
+        f"<tr><td>contacts</td><td>{contacts:,}</td></tr>"
+        f"<tr><td>stale (not verified or active recently, or left)</td><td>{share(stale)}</td></tr>"
+        f"<tr><td>unverified</td><td>{share(unverified)}</td></tr>"
+        f"<tr><td>bounced</td><td>{share(bounced)}</td></tr>"
+        f"<tr><td>verified decision-makers</td><td>{verified_dms:,}</td></tr>"
+        f"<tr><td>tier 1 accounts not reachable</td><td>{unreachable[0]} of {unreachable[1]}</td></tr>"
+        "</table><p>The full per-check report of the run is data/reports/data_quality_latest.html.</p>"
+    )

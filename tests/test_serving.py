@@ -1,0 +1,108 @@
+"""BI readers during a refresh: never refused, never a mix of old and new tiers; the report renders offline."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+import textwrap
+import time
+
+import duckdb
+import pytest
+
+from dagster_project.cli import run_job
+from dagster_project.settings import paths
+from tests.conftest import SAMPLE_END
+
+PREVIOUS_DAY = SAMPLE_END - dt.timedelta(days=1)
+
+# A BI tool over SQLAlchemy, in its own process: either one long-lived read-only connection
+# ("held"), or a connection opened and closed for every query ("fresh"). DuckDB shares one database
+# instance per file within a process, so only a process with no connection left open sees a new file.
+READER = textwrap.dedent(
+    """
+    import json, sys, time
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+    url, out, seconds, mode = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4]
+    engine = create_engine(url, connect_args={"read_only": True}, poolclass=NullPool)
+    query = text("select cast(max(as_of_date) as varchar), count(*), "
+                 "(select cast(max(as_of_date) as varchar) from account_tier_history), "
+                 "(select count(*) from account_tier_history where as_of_date = (select max(as_of_date) from account_tiers)) "
+                 "from account_tiers")
+    held = engine.connect() if mode == "held" else None
+    results, errors, deadline = [], [], time.time() + seconds
+    while time.time() < deadline:
+        try:
+            if held is not None:
+                row = held.execute(query).one()
+            else:
+                with engine.connect() as connection:
+                    row = connection.execute(query).one()
+            results.append([mode, *map(str, row)])
+        except Exception as error:
+            errors.append(f"{mode}: {error}")
+        time.sleep(0.02)
+    json.dump({"results": results, "errors": errors}, open(out, "w"))
+    """
+)
+
+
+def test_readers_see_old_or_new_tiers_never_a_mix_and_are_never_refused(landed, tmp_path):
+    assert run_job(PREVIOUS_DAY).success
+    serving = paths().serving_db
+    script = tmp_path / "reader.py"
+    script.write_text(READER)
+    readers = {
+        mode: subprocess.Popen([sys.executable, str(script), f"duckdb:///{serving}", str(tmp_path / f"{mode}.json"), "40", mode])
+        for mode in ("held", "fresh")
+    }
+    time.sleep(4)
+    started = time.time()
+    assert run_job(SAMPLE_END).success
+    refresh_seconds = time.time() - started
+    reads = {"results": [], "errors": []}
+    for mode, reader in readers.items():
+        assert reader.wait(timeout=120) == 0
+        for key, values in json.loads((tmp_path / f"{mode}.json").read_text()).items():
+            reads[key] += values
+
+    assert reads["errors"] == []
+    assert refresh_seconds < 40, "the refresh must finish while the reader is still reading"
+    seen = {(kind, tiers_date) for kind, tiers_date, *_ in reads["results"]}
+    assert {("held", str(PREVIOUS_DAY)), ("fresh", str(PREVIOUS_DAY)), ("fresh", str(SAMPLE_END))} <= seen
+    assert ("held", str(SAMPLE_END)) not in seen, "a held connection keeps its view until it reconnects"
+    for kind, tiers_date, tiers, history_date, history_rows in reads["results"]:
+        assert tiers_date == history_date and tiers == history_rows, (kind, tiers_date, history_date)
+
+
+def test_the_parquet_copies_are_swapped_in_whole(landed):
+    assert run_job(PREVIOUS_DAY).success
+    current = (paths().published / "parquet").resolve()
+    assert run_job(SAMPLE_END).success
+    assert (paths().published / "parquet").resolve() != current
+    tiers = paths().published / "parquet" / "account_tiers.parquet"
+    history = paths().published / "parquet" / "account_tier_history"
+    assert duckdb.execute(f"select max(as_of_date) from '{tiers}'").fetchone()[0] == SAMPLE_END
+    assert {p.name for p in history.iterdir()} == {f"as_of_date={PREVIOUS_DAY}", f"as_of_date={SAMPLE_END}"}
+
+
+@pytest.mark.skipif(not any((p / "chromium").exists() for p in map(__import__("pathlib").Path, ["/usr/bin"])),
+                    reason="Debian's chromium is installed by .ci/run")
+def test_tier_report_renders_its_charts_in_headless_chromium_offline(landed, tmp_path):
+    assert run_job(SAMPLE_END - dt.timedelta(days=4), SAMPLE_END).success   # a backfill: a few days of history
+    report = paths().published / "tier_report.html"
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={tmp_path / 'profile'}", "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>"]
+    shot = tmp_path / "report.png"
+    subprocess.run(["/usr/bin/chromium", *flags, f"--screenshot={shot}", "--window-size=1200,2400", report.as_uri()],
+                   capture_output=True, timeout=120, check=True)
+    assert shot.stat().st_size > 20_000
+    dom = subprocess.run(["/usr/bin/chromium", *flags, "--dump-dom", report.as_uri()],
+                         capture_output=True, text=True, timeout=120, check=True).stdout
+    assert dom.count("<svg") >= 3
+    assert dom.count("<polyline") >= 3 and "<rect" in dom
+    assert "Tier 1 accounts" in dom and "Data quality" in dom
