@@ -33,7 +33,7 @@ def new_export_requests(cursor: dict[str, str], today: dt.date) -> tuple[list[Ru
 
     Dates after the last partition (exports dated today) wait for the nightly run, which scores them.
     """
-    last_partition = dt.date.fromisoformat(daily_partitions.get_last_partition_key(current_time=dt.datetime.combine(today, dt.time())))
+    last_partition = today - dt.timedelta(days=1)  # daily partitions end with yesterday
     first_partition = dt.date.fromisoformat(daily_partitions.get_first_partition_key())
     requests, seen = {}, dict(cursor)
     for source in sensed_sources():

@@ -1,0 +1,139 @@
+"""Nightly operations: the schedule, the new-export sensor, failure alerts, promotion alerts, CRM write-back."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import duckdb
+import pytest
+from dagster import DagsterEventType, DagsterInstance, build_run_status_sensor_context, build_schedule_context
+
+from dagster_project.cli import run_job
+from dagster_project.schedules.nightly import nightly_schedule
+from dagster_project.schedules.sensors import new_export_requests, send_failure_alert, stale_sources
+from dagster_project.settings import paths
+from tests.conftest import SAMPLE_END, write_text
+
+PREVIOUS_DAY = SAMPLE_END - dt.timedelta(days=1)
+
+
+class Webhook:
+    """A local HTTP endpoint that records the JSON posted to it."""
+
+    def __init__(self):
+        received = self.received = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+
+
+@pytest.fixture()
+def webhook(monkeypatch):
+    hook = Webhook()
+    monkeypatch.setenv("ABM_ALERT_WEBHOOK_URL", hook.url)
+    yield hook
+    hook.close()
+
+
+def alerts(kind: str) -> list[dict]:
+    path = paths().data_dir / "alerts" / f"{kind}.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def test_the_nightly_schedule_runs_yesterdays_partition_at_two():
+    assert nightly_schedule.cron_schedule == "0 2 * * *"
+    context = build_schedule_context(scheduled_execution_time=dt.datetime(2026, 3, 15, 2, 0, tzinfo=dt.UTC))
+    (request,) = list(nightly_schedule.evaluate_tick(context).run_requests)
+    assert request.partition_key == "2026-03-14"
+
+
+def test_a_new_intent_folder_requests_a_run_for_its_date_once(data_dir):
+    write_text(paths().landing / "intent" / "2026-03-10" / "g2.csv", "domain,topic,score,date\nacme.com,ETL,80,2026-03-10\n")
+    write_text(paths().landing / "crm_accounts" / "2026-03-11" / "Account.csv", "Id,Name\n1,Acme\n")
+    requests, cursor = new_export_requests({}, dt.date(2026, 3, 15))
+    assert [(r.partition_key, r.tags["abm/trigger"]) for r in requests] == [("2026-03-10", "new export intent/2026-03-10")]
+    again, _ = new_export_requests(cursor, dt.date(2026, 3, 15))
+    assert again == []
+    # A folder dated today waits for the nightly run: its partition does not exist yet.
+    write_text(paths().landing / "intent" / "2026-03-15" / "g2.csv", "domain,topic,score,date\nacme.com,ETL,80,2026-03-15\n")
+    assert new_export_requests(cursor, dt.date(2026, 3, 15))[0] == []
+
+
+def test_stale_sources_are_flagged(data_dir):
+    write_text(paths().landing / "crm_accounts" / "2026-03-01" / "Account.csv", "Id,Name\n1,Acme\n")
+    stale = stale_sources(dt.date(2026, 3, 15))
+    assert "latest crm_accounts export is from 2026-03-01 (14 days ago; limit 2 days)" == stale["crm_accounts"]
+    assert stale["crm_contacts"] == "no crm_contacts export has ever landed"
+    assert "email_verifications" not in stale
+
+
+def test_a_failed_step_raises_an_alert_in_the_file_and_on_the_webhook(landed, webhook, tmp_path, monkeypatch):
+    broken = write_text(tmp_path / "scoring.yml", "tiers: {}\n")
+    monkeypatch.setenv("ABM_SCORING_CONFIG", str(broken))
+    result = run_job(SAMPLE_END)
+    assert not result.success
+    with DagsterInstance.get() as instance:
+        run = instance.get_run_by_id(result.run_id)
+        (failure,) = [e.dagster_event for e in instance.all_logs(result.run_id, of_type=DagsterEventType.RUN_FAILURE)]
+        context = build_run_status_sensor_context(
+            sensor_name="run_failure_alert_sensor", dagster_instance=instance, dagster_run=run, dagster_event=failure
+        ).for_run_failure()
+        send_failure_alert(context)
+    (alert,) = alerts("run_failure")
+    assert alert["failed_steps"] == ["abm_dbt_models"]
+    assert "Invalid scoring rules" in alert["text"] and "missing key 'activation'" in alert["text"]
+    assert alert["partition"] == SAMPLE_END.isoformat()
+    assert webhook.received and webhook.received[0]["text"] == alert["text"]
+
+
+def test_tier_changes_alert_once_and_write_back_only_what_changed(landed, webhook):
+    assert run_job(PREVIOUS_DAY).success
+    assert run_job(SAMPLE_END).success
+    with duckdb.connect(str(paths().serving_db), read_only=True) as con:
+        changes = con.execute(
+            f"select account_id, from_tier, to_tier from account_tier_changes where as_of_date = '{SAMPLE_END}' "
+            "and (change_type = 'promotion' or from_tier = 'tier_1')"
+        ).fetchall()
+        today = dict(con.execute(f"select account_id, (tier, round(total_score, 1)) from account_tier_history where as_of_date = '{SAMPLE_END}'").fetchall())
+        before = dict(con.execute(f"select account_id, (tier, round(total_score, 1)) from account_tier_history where as_of_date = '{PREVIOUS_DAY}'").fetchall())
+
+    sent = [(a["account_id"], a["from_tier"], a["to_tier"]) for a in alerts("tier_change") if a["as_of_date"] == str(SAMPLE_END)]
+    assert sorted(sent) == sorted(changes)
+    assert len(webhook.received) == len(alerts("tier_change"))
+    if changes:
+        first = next(a for a in alerts("tier_change") if a["as_of_date"] == str(SAMPLE_END))
+        assert first["play_motion"] and first["owner_id"] and first["tier_reason"] in first["text"]
+
+    count = len(alerts("tier_change"))
+    assert run_job(SAMPLE_END).success     # a rerun of the same date sends nothing again
+    assert len(alerts("tier_change")) == count
+
+    folder = paths().published / "crm_writeback" / SAMPLE_END.isoformat()
+    with open(folder / "salesforce_account_upsert.csv") as handle:
+        salesforce = list(csv.DictReader(handle))
+    with open(folder / "hubspot_company_import.csv") as handle:
+        hubspot = list(csv.DictReader(handle))
+    expected = {a for a, value in today.items() if before.get(a) != value}
+    assert {row["Id"] for row in salesforce} == expected
+    assert {row["Record ID"] for row in hubspot} == expected
+    for row in salesforce:
+        assert row["ABM_Tier__c"] == today[row["Id"]][0]
+        assert row["ABM_Suppress__c"] == ("true" if row["ABM_Tier__c"] == "disqualified" else "false")
+    assert all(row["hs_ideal_customer_profile"] in ("tier_1", "tier_2", "tier_3", "") for row in hubspot)
