@@ -27,16 +27,17 @@ def landing(paths: Paths, source: str, day: dt.date = DAY):
     return paths.landing / source / day.isoformat()
 
 
+def query(sql: str):
+    with duckdb.connect() as con:
+        return con.execute(sql).df()
+
+
 def raw_rows(paths: Paths, source: str, day: dt.date = DAY, order_by: str = "_source_file, _row_number"):
-    return duckdb.sql(
-        f"select * from read_parquet('{paths.raw}/{source}/export_date={day}/*.parquet') order by {order_by}"
-    ).df()
+    return query(f"select * from read_parquet('{paths.raw}/{source}/export_date={day}/*.parquet') order by {order_by}")
 
 
 def rejects(paths: Paths, source: str, day: dt.date = DAY):
-    return duckdb.sql(
-        f"select * from read_parquet('{paths.rejects}/{source}/export_date={day}/*.parquet') order by row_number"
-    ).df()
+    return query(f"select * from read_parquet('{paths.rejects}/{source}/export_date={day}/*.parquet') order by row_number")
 
 
 SALESFORCE_ACCOUNTS = (
@@ -101,10 +102,11 @@ def test_gzip_csv_parquet_and_json_lines(locations):
         out.write("activity_id,account_id,activity_type,activity_date\nA1,001A,Meeting,2026-03-01\n")
     tech = landing(locations, "technographics") / "builtwith.parquet"
     tech.parent.mkdir(parents=True)
-    duckdb.sql(
-        "select 'WWW.Acme.com' as \"Domain\", 'Snowflake' as \"Technology\", 'Data' as \"Tag\", "
-        "date '2025-01-01' as \"First Detected\", date '2026-02-20' as \"Last Detected\""
-    ).write_parquet(str(tech))
+    with duckdb.connect() as con:
+        con.execute(
+            "copy (select 'WWW.Acme.com' as \"Domain\", 'Snowflake' as \"Technology\", 'Data' as \"Tag\", "
+            f"date '2025-01-01' as \"First Detected\", date '2026-02-20' as \"Last Detected\") to '{tech}' (format parquet)"
+        )
     write_text(
         landing(locations, "intent") / "g2.jsonl",
         "\n".join(json.dumps(r) for r in [

@@ -1,6 +1,5 @@
 """One Dagster asset per source: land new or changed exports up to the run's as-of date as raw Parquet."""
 
-
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, BackfillPolicy, Failure, MaterializeResult, MetadataValue, asset
 
 from dagster_project.ingest.loader import load_pending

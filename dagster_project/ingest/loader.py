@@ -8,6 +8,7 @@ renamed over raw/<source>/export_date=<date>/. A failed export leaves the raw la
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import hashlib
 import json
 import os
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.faults import pause_point
 from dagster_project.ingest.mappings import Mapping, MappingError, match_header, mappings_for
 from dagster_project.ingest.parsing import install_macros
 from dagster_project.ingest.schemas import SCHEMAS, SourceSchema
@@ -108,9 +110,11 @@ def load_export(
     mappings = mappings_for(mappings_file)
     print_ = fingerprint(files, extra=_mappings_signature(mappings_file))
     manifest = manifest_path(paths, source, export_date)
-    if not force and manifest.exists() and json.loads(manifest.read_text()).get("fingerprint") == print_:
+    target = partition_dir(paths.raw, source, export_date)
+    if not force and target.exists() and manifest.exists() and json.loads(manifest.read_text()).get("fingerprint") == print_:
         return ExportResult(source, export_date.isoformat(), print_, skipped=True)
 
+    _remove_scratch_of_interrupted_loads(paths, source, export_date)
     scratch = paths.raw / ".scratch" / f"{source}-{export_date.isoformat()}-{uuid.uuid4().hex[:8]}"
     (scratch / "rows").mkdir(parents=True)
     (scratch / "rejects").mkdir(parents=True)
@@ -123,7 +127,8 @@ def load_export(
                 _load_file(con, SCHEMAS[source], mappings[source], path, export_date, scratch, index)
             )
         con.close()
-        _swap_into_place(scratch / "rows", partition_dir(paths.raw, source, export_date))
+        pause_point("ingest")
+        _swap_into_place(scratch / "rows", target)
         _swap_into_place(scratch / "rejects", partition_dir(paths.rejects, source, export_date))
         manifest.parent.mkdir(parents=True, exist_ok=True)
         tmp_manifest = manifest.with_suffix(".tmp")
@@ -132,6 +137,11 @@ def load_export(
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return result
+
+
+def _remove_scratch_of_interrupted_loads(paths: Paths, source: str, export_date: dt.date) -> None:
+    for leftover in (paths.raw / ".scratch").glob(f"{source}-{export_date.isoformat()}-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
 
 
 def _mappings_signature(mappings_file: Path | None) -> str:
@@ -168,6 +178,26 @@ def _reader(path: Path) -> str:
     )
 
 
+def _check_text_encoding(path: Path, sample_bytes: int = 1 << 16) -> None:
+    """CSV exports must be UTF-8 (a BOM is fine): say so plainly instead of loading mojibake."""
+    try:
+        opener = gzip.open if path.name.lower().endswith(".gz") else open
+        with opener(path, "rb") as handle:
+            head = handle.read(sample_bytes)
+    except (OSError, EOFError) as error:
+        raise ExportRejected(f"{path}: cannot be read: {error}") from error
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
+        raise ExportRejected(f"{path}: cannot be read: the file is UTF-16 or binary, expected UTF-8 text; re-export it as UTF-8 CSV")
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        if error.start < len(head) - 3:  # not just a character cut by the sample's end
+            raise ExportRejected(
+                f"{path}: cannot be read: not UTF-8 (byte 0x{head[error.start]:02x} at offset {error.start}); "
+                "re-export it as UTF-8 CSV"
+            ) from error
+
+
 def _sql_string(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
@@ -188,6 +218,8 @@ def _load_file(
     con.execute("drop table if exists csv_rejects; drop table if exists csv_scans")
     if path.stat().st_size == 0:
         raise ExportRejected(f"{path}: the file is empty (expected a header and at least one row)")
+    if path.name.lower().endswith(CSV_SUFFIXES):
+        _check_text_encoding(path)
     try:
         con.execute(f"create or replace temp view source_file as select * from {_reader(path)}")
         described = con.execute("describe source_file").fetchall()

@@ -1,6 +1,5 @@
 """The publish asset: runs only after every blocking check of the run has passed."""
 
-
 from dagster import AssetExecutionContext, AssetKey, BackfillPolicy, MaterializeResult, MetadataValue, asset
 
 from dagster_project.partitions import as_of_range, daily_partitions

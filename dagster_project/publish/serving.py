@@ -18,6 +18,8 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.faults import pause_point
+
 PUBLISHED_TABLES = (
     "account_tiers",
     "account_tier_history",
@@ -58,6 +60,7 @@ def publish(warehouse: Path, published: Path, tables: tuple[str, ...] = PUBLISHE
         con.execute("detach warehouse")
         con.execute("checkpoint")
         con.close()
+        pause_point("publish")
         os.replace(new_file, published / "serving.duckdb")
         previous = _swap_symlink(published / "parquet", version_dir)
         _prune_versions(version_dir.parent, keep={version_dir, previous})

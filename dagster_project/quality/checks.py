@@ -4,7 +4,6 @@ dbt tests guard model invariants (run inside `dbt build`); these GX suites guard
 the raw exports as delivered, and the publish gate on the run's result.
 """
 
-
 import datetime as dt
 import os
 
@@ -82,7 +81,8 @@ def build_raw_check(source: str):
             )
         folder = partition_dir(paths().raw, source, export_date)
         columns = ", ".join(f'"{c}"' for c in suite_columns(suite))
-        frame = duckdb.sql(f"select {columns} from read_parquet('{folder}/*.parquet', union_by_name = true)").df()
+        with duckdb.connect() as con:
+            frame = con.execute(f"select {columns} from read_parquet('{folder}/*.parquet', union_by_name = true)").df()
         limit_days = load_suite_document(suite).get("meta", {}).get("freshness_limit_days", 2)
         parameters = {
             "freshness_floor": pd.Timestamp(as_of_end - dt.timedelta(days=limit_days)),

@@ -1,15 +1,16 @@
 """The dbt models as Dagster assets: one `dbt build` per run scores every as-of date of the run."""
 
-
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
+import duckdb
 from dagster import AssetExecutionContext, BackfillPolicy, Failure
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from dagster_project.partitions import as_of_range, daily_partitions
-from dagster_project.settings import data_dir, scoring_config_path
+from dagster_project.settings import data_dir, paths, scoring_config_path
 from dagster_project.transform.dbt_args import dbt_build_args
 from dagster_project.transform.project import dbt_project
 from dagster_project.transform.scoring_config import ScoringConfigError, load_scoring_config
@@ -40,8 +41,25 @@ def abm_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
         raise Failure(description=f"Invalid scoring rules, no model was run: {error}") from error
     # dbt's profile reads the data folder from the environment; pin it so the run and dbt agree.
     os.environ["ABM_DATA_DIR"] = str(data_dir())
+    ensure_warehouse_writable(paths().warehouse)
     context.log.info(f"Scoring as of {as_of_start} to {as_of_end} in one dbt invocation")
     yield from dbt.cli(dbt_build_args(as_of_start, as_of_end, scoring, publish_emails()), context=context).stream()
+
+
+def ensure_warehouse_writable(warehouse: Path) -> None:
+    """Fail with a clear message, before dbt starts, when another process holds the warehouse."""
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        duckdb.connect(str(warehouse)).close()
+    except duckdb.IOException as error:
+        holder = str(error).split("Conflicting lock is held in", 1)[-1].strip().rstrip(".") if "Conflicting lock" in str(error) else ""
+        raise Failure(
+            description=(
+                f"The warehouse {warehouse} is locked by another process{f' ({holder})' if holder else ''}. "
+                "DuckDB allows one writer: close that process (BI tools must read data/published/serving.duckdb, "
+                "not the warehouse) and rerun; nothing was changed or published."
+            )
+        ) from error
 
 
 dbt_resource = DbtCliResource(project_dir=dbt_project)

@@ -1,0 +1,258 @@
+"""Fault injection: kills mid-step, broken files, re-deliveries and a locked warehouse.
+
+Each test asserts that nothing published or loaded is lost and that the next clean run recovers
+by itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import gzip
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from dagster_project.cli import run_job
+from dagster_project.ingest.loader import ExportRejected, load_export, load_pending
+from dagster_project.settings import paths
+from tests.conftest import SAMPLE_END, write_text
+
+PREVIOUS_DAY = SAMPLE_END - dt.timedelta(days=1)
+ABM = str(Path(sys.executable).with_name("abm"))
+
+
+def tree_digest(root: Path, skip: tuple[str, ...] = (".scratch", ".trash")) -> dict[str, str]:
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not any(part in skip for part in p.relative_to(root).parts)
+    }
+
+
+def published_state() -> dict[str, str]:
+    """What readers are served: the serving file, the Parquet version `parquet` points at, the report."""
+    published = paths().published
+    state = {f"parquet/{k}": v for k, v in tree_digest((published / "parquet").resolve()).items()}
+    state["parquet ->"] = str((published / "parquet").resolve())
+    for name in ("serving.duckdb", "tier_report.html"):
+        state[name] = hashlib.sha256((published / name).read_bytes()).hexdigest()
+    return state
+
+
+def start_run(day: dt.date, pause_at: str | None = None) -> subprocess.Popen:
+    env = {**os.environ, **({"ABM_PAUSE_AT": pause_at} if pause_at else {})}
+    return subprocess.Popen([ABM, "run", "--date", day.isoformat()], env=env, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def wait_for(condition, what: str, timeout: float = 300) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def processes() -> dict[int, tuple[int, list[bytes]]]:
+    """pid -> (parent pid, command line) of every process."""
+    found = {}
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                parent = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                found[int(proc.name)] = (parent, (proc / "cmdline").read_bytes().split(b"\0"))
+            except (OSError, IndexError, ValueError):
+                continue
+    return found
+
+
+def descendants(root: int) -> dict[int, list[bytes]]:
+    table, found, frontier = processes(), {}, {root}
+    while frontier:
+        frontier = {pid for pid, (parent, _) in table.items() if parent in frontier and pid not in found}
+        found.update({pid: table[pid][1] for pid in frontier})
+    return found
+
+
+def kill(process: subprocess.Popen) -> None:
+    """SIGKILL the run and everything it started (dbt runs as a child process)."""
+    for pid in descendants(process.pid):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=60)
+
+
+def dbt_running_under(root: int) -> bool:
+    return any(
+        any(os.path.basename(arg) == b"dbt" for arg in args[:2]) and b"build" in args
+        for args in descendants(root).values()
+    )
+
+
+@pytest.fixture()
+def published_yesterday(landed):
+    assert run_job(PREVIOUS_DAY).success
+    return landed
+
+
+def assert_recovers() -> None:
+    result = run_job(SAMPLE_END)
+    assert result.success
+    import duckdb
+
+    with duckdb.connect(str(paths().serving_db), read_only=True) as con:
+        assert con.execute("select max(as_of_date) from account_tiers").fetchone()[0] == SAMPLE_END
+    assert not list(paths().published.glob(".serving-*"))
+    assert len(list((paths().published / "parquet_versions").iterdir())) <= 2
+
+
+def test_killed_during_ingest(published_yesterday):
+    raw_before, published_before = tree_digest(paths().raw), published_state()
+    # a changed re-delivery of an export that was already loaded: it must not half-replace the old one
+    accounts = next((paths().landing / "crm_accounts" / PREVIOUS_DAY.isoformat()).iterdir())
+    accounts.write_bytes(accounts.read_bytes().replace(b"Software", b"Software "))
+    run = start_run(SAMPLE_END, pause_at="ingest")
+    wait_for(lambda: (paths().data_dir / ".paused-at-ingest").exists(), "ingest to pause")
+    kill(run)
+    assert tree_digest(paths().raw) == raw_before
+    assert published_state() == published_before
+    (paths().data_dir / ".paused-at-ingest").unlink()
+    assert_recovers()
+
+
+def test_killed_during_dbt(published_yesterday):
+    published_before = published_state()
+    run = start_run(SAMPLE_END)
+    wait_for(lambda: dbt_running_under(run.pid), "dbt to start")
+    time.sleep(3)
+    kill(run)
+    assert published_state() == published_before
+    assert_recovers()
+
+
+def test_killed_during_publish(published_yesterday):
+    published_before = published_state()
+    run = start_run(SAMPLE_END, pause_at="publish")
+    wait_for(lambda: (paths().data_dir / ".paused-at-publish").exists(), "publish to pause")
+    assert list(paths().published.glob(".serving-*.duckdb")), "the new serving file is written but not swapped in"
+    kill(run)
+    assert published_state() == published_before
+    (paths().data_dir / ".paused-at-publish").unlink()
+    assert_recovers()
+
+
+def test_a_locked_warehouse_fails_clearly_and_the_next_run_recovers(published_yesterday):
+    published_before = published_state()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(paths().warehouse)!r}); print('ok', flush=True); time.sleep(600)"],
+        stdout=subprocess.PIPE, text=True,
+    )
+    assert holder.stdout.readline().strip() == "ok"
+    try:
+        result = run_job(SAMPLE_END)
+        assert not result.success
+        (failure,) = [e for e in result.all_events if e.is_step_failure]
+        message = failure.step_failure_data.user_failure_data.description
+        assert failure.step_key == "abm_dbt_models"
+        assert f"The warehouse {paths().warehouse} is locked by another process" in message
+        assert f"PID {holder.pid}" in message
+        assert published_state() == published_before
+    finally:
+        holder.kill()
+        holder.wait()
+    assert_recovers()
+
+
+DAY = dt.date(2026, 4, 1)
+GOOD = "Id,Name,Website,NumberOfEmployees\n001A,Acme,acme.com,10\n001B,Globex,globex.io,20\n"
+
+
+def bad_file(kind: str, folder: Path) -> Path:
+    if kind == "truncated":
+        return write_text(folder / "Account.csv", "Id,Name,Website,NumberOfEmployees\n001A,Acme,acme.com,10\n001B,Glo")
+    if kind == "wrong delimiter":
+        # the header says ';', the rows say ',' (a pipe- or tab-delimited file on its own loads fine)
+        return write_text(folder / "Account.csv", "Id;Name;Website\n001A,Acme,acme.com\n001B,Globex,globex.io\n")
+    if kind == "wrong encoding":
+        path = folder / "Account.csv"
+        path.write_bytes("Id,Name,Website\n001A,Société Générale,sg.fr\n001B,Müller AG,mueller.de\n".encode("utf-16"))
+        return path
+    if kind == "renamed column":
+        return write_text(folder / "Account.csv", "Id,Company,Website\n001A,Acme,acme.com\n")
+    if kind == "empty":
+        return write_text(folder / "Account.csv", "")
+    if kind == "header only":
+        return write_text(folder / "Account.csv", "Id,Name,Website\n")
+    if kind == "gzip that is not gzip":
+        return write_text(folder / "Account.csv.gz", GOOD)
+    raise ValueError(kind)
+
+
+@pytest.mark.parametrize(
+    ("kind", "problem"),
+    [
+        ("truncated", "could not be parsed"),
+        ("wrong delimiter", "Expected Number of Columns: 3"),
+        ("wrong encoding", "cannot be read"),
+        ("renamed column", "is missing: Name/name (account_name)"),
+        ("empty", "the file is empty"),
+        ("header only", "has a header but no data rows"),
+        ("gzip that is not gzip", "cannot be read"),
+    ],
+)
+def test_a_bad_file_is_rejected_naming_it_and_the_loaded_export_stays(data_dir, kind, problem):
+    folder = paths().landing / "crm_accounts" / DAY.isoformat()
+    write_text(folder / "Account.csv", GOOD)
+    load_export(paths(), "crm_accounts", DAY, None)
+    before = tree_digest(paths().raw)
+
+    (folder / "Account.csv").unlink()
+    path = bad_file(kind, folder)
+    with pytest.raises(ExportRejected) as error:
+        load_export(paths(), "crm_accounts", DAY, None)
+    assert path.name in str(error.value) and problem in str(error.value), str(error.value)
+    assert tree_digest(paths().raw) == before
+
+    path.unlink()
+    write_text(folder / "Account.csv", GOOD.replace("Globex", "Globex Corp"))
+    results, errors = load_pending(paths(), "crm_accounts", DAY, None)
+    assert not errors and results[0].rows == 2
+
+
+def test_a_bad_file_fails_the_run_loudly_and_publishes_nothing(published_yesterday):
+    published_before = published_state()
+    folder = paths().landing / "crm_contacts" / SAMPLE_END.isoformat()
+    write_text(folder / "extra_contacts.csv", "Contact Identifier;Mail\n1;a@b.c\n")
+    result = run_job(SAMPLE_END)
+    assert not result.success
+    (failure,) = [e for e in result.all_events if e.is_step_failure]
+    assert failure.step_key == "raw__crm_contacts"
+    assert "extra_contacts.csv: the header matches no crm_contacts mapping" in failure.step_failure_data.user_failure_data.description
+    assert published_state() == published_before
+    (folder / "extra_contacts.csv").unlink()
+    assert_recovers()
+
+
+def test_the_same_export_delivered_twice_changes_nothing(data_dir):
+    folder = paths().landing / "crm_accounts" / DAY.isoformat()
+    path = write_text(folder / "Account.csv.gz", "")
+    with gzip.open(path, "wt") as out:
+        out.write(GOOD)
+    load_export(paths(), "crm_accounts", DAY, None)
+    before = tree_digest(paths().raw / "crm_accounts")
+    content = path.read_bytes()
+    path.unlink()
+    time.sleep(0.01)
+    path.write_bytes(content)          # delivered again: same bytes, a new file
+    result = load_export(paths(), "crm_accounts", DAY, None)
+    assert not result.skipped and result.rows == 2
+    assert tree_digest(paths().raw / "crm_accounts") == before
