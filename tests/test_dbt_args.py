@@ -13,6 +13,7 @@ from dagster_project.transform.dbt_args import dbt_build_args
 def test_one_build_for_the_whole_range_with_the_rules_as_vars():
     args = dbt_build_args(dt.date(2026, 1, 1), dt.date(2026, 1, 31), {"tiers": {"tier_1_cap": 5}})
     assert args[:2] == ["build", "--vars"]
+    assert args[3:] == ["--exclude-resource-type", "unit_test"]
     assert json.loads(args[2]) == {
         "as_of_start": "2026-01-01",
         "as_of_end": "2026-01-31",

@@ -24,6 +24,9 @@ def dbt_build_args(
     scoring: dict[str, Any],
     publish_emails: bool = False,
 ) -> list[str]:
-    """`dbt build` for one as-of range: one invocation scores every date of the range."""
+    """`dbt build` for one as-of range: one invocation scores every date of the range.
+
+    Unit tests check the SQL, not the data: they run in the test suite, not in every nightly build.
+    """
     variables = dbt_vars(as_of_start, as_of_end, scoring, publish_emails)
-    return ["build", "--vars", json.dumps(variables, sort_keys=True)]
+    return ["build", "--vars", json.dumps(variables, sort_keys=True), "--exclude-resource-type", "unit_test"]

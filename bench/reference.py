@@ -1,0 +1,122 @@
+"""The reference the pipeline is measured against: the same ingest and scoring, no orchestration.
+
+    python bench/reference.py --prepare YYYY-MM-DD   # once, untimed: compile the scoring SQL
+    python bench/reference.py YYYY-MM-DD             # timed: lean load + the scoring script
+
+The lean load reads each landing file once with DuckDB's readers into the raw Parquet layout,
+casting without the pipeline's strict parsing, reject tables, atomic swaps or manifests. The
+scoring is the SQL dbt compiles from the project, run as one script on one DuckDB connection:
+no Dagster, no dbt start-up or parsing, no Great Expectations, no publish.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from dagster_project.ingest.loader import _reader, export_dates, export_files, partition_dir  # noqa: E402
+from dagster_project.ingest.mappings import match_header, mappings_for  # noqa: E402
+from dagster_project.ingest.parsing import install_macros  # noqa: E402
+from dagster_project.ingest.schemas import SCHEMAS  # noqa: E402
+from dagster_project.settings import DBT_PROJECT_DIR, DEFAULT_SCORING_CONFIG, paths  # noqa: E402
+from dagster_project.transform.dbt_args import dbt_vars  # noqa: E402
+from dagster_project.transform.scoring_config import load_scoring_config  # noqa: E402
+
+
+def lean_load(day: dt.date) -> None:
+    """Every export up to the day, read once and written as raw Parquet with plain casts."""
+    con = duckdb.connect()
+    install_macros(con)
+    mappings = mappings_for(None)
+    for source, schema in SCHEMAS.items():
+        for export_date in export_dates(paths(), source, day):
+            target = partition_dir(paths().raw, source, export_date)
+            target.mkdir(parents=True, exist_ok=True)
+            for index, path in enumerate(export_files(paths().landing / source / export_date.isoformat())):
+                con.execute(f"create or replace temp view f as select * from {_reader(path)}")
+                header = [row[0] for row in con.execute("describe f").fetchall()]
+                columns = match_header(source, header, mappings, path.name).columns
+                select = []
+                for column in schema.columns:
+                    headers = columns.get(column.name)
+                    value = f'cast("{headers[0]}" as varchar)' if headers else "null"
+                    if column.type != "text":
+                        value = f"abm_parse_{column.type}({value})"
+                    if column.name == "domain":
+                        value = f"abm_normalise_domain({value})"
+                    select.append(f"{value} as {column.name}")
+                if schema.domain_from and schema.domain_from != "domain":
+                    select.append(f"abm_normalise_domain({schema.domain_from}) as domain")
+                con.execute(
+                    f"""copy (select *, '{source}' as _source, date '{export_date}' as _export_date,
+                                     '{path.name}' as _source_file, 0 as _row_number
+                              from (select {', '.join(select)} from f))
+                        to '{target / f"{index:03d}.parquet"}' (format parquet)"""
+                )
+
+
+def scoring_script_path() -> Path:
+    return paths().data_dir / "reference_scoring.sql"
+
+
+def prepare(day: dt.date) -> None:
+    """Compile the dbt project for the day into one SQL script (untimed)."""
+    lean_load(day)
+    target = paths().data_dir / "dbt_target"
+    variables = dbt_vars(day, day, load_scoring_config(DEFAULT_SCORING_CONFIG))
+    subprocess.run(
+        [str(Path(sys.executable).with_name("dbt")), "compile", "--vars", json.dumps(variables),
+         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target),
+         "--exclude", "resource_type:test", "resource_type:unit_test", "--quiet"],
+        check=True, env={**os.environ}, cwd=DBT_PROJECT_DIR,
+    )
+    manifest = json.loads((target / "manifest.json").read_text())
+    nodes = {k: v for k, v in manifest["nodes"].items() if v["resource_type"] == "model"}
+    statements, done = [], set()
+
+    def emit(key: str) -> None:
+        if key in done or key not in nodes:
+            return
+        for parent in nodes[key]["depends_on"]["nodes"]:
+            emit(parent)
+        node = nodes[key]
+        kind = "view" if node["config"]["materialized"] == "view" else "table"
+        statements.append(f'create or replace {kind} "{node["schema"]}"."{node["alias"]}" as (\n{node["compiled_code"]}\n);')
+        done.add(key)
+
+    for key in sorted(nodes):
+        emit(key)
+    seed = DBT_PROJECT_DIR / "seeds" / "tier_overrides.csv"
+    preamble = [
+        "create schema if not exists main_sales;",
+        f"create or replace table main_sales.tier_overrides as select cast(account_id as varchar) as account_id, tier, reason, owner, "
+        f"cast(expires_on as date) as expires_on from read_csv('{seed}', all_varchar = true);",
+    ]
+    scoring_script_path().write_text("\n".join(preamble + statements))
+    shutil.rmtree(paths().raw)
+    shutil.rmtree(target)
+
+
+def run(day: dt.date) -> None:
+    lean_load(day)
+    with duckdb.connect(str(paths().warehouse)) as con:
+        con.execute(scoring_script_path().read_text())
+        (accounts,) = con.execute("select count(*) from account_tiers").fetchone()
+    print(f"reference scored {accounts} accounts as of {day}")
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "--prepare":
+        prepare(dt.date.fromisoformat(sys.argv[2]))
+    else:
+        run(dt.date.fromisoformat(sys.argv[1]))

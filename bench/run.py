@@ -1,0 +1,233 @@
+"""Benchmark the nightly pipeline against the fastest it could be, and how its cost grows.
+
+    python bench/run.py --accounts 100000 [--contacts-per-account 5] [--days 30] [--repeats 3]
+
+Every measurement runs the real pipeline (`abm`, through Dagster, dbt and GX) in a fresh data folder
+as a subprocess, sampling the resident memory of the process and its children (dbt) every 0.2 s.
+Reported in one run, so that ratios compare like with like on a noisy machine:
+
+- generate, and the nightly run split into stages (ingest, dbt, checks, publish) from Dagster's
+  step timings, with the peak memory in each stage's window;
+- the reference: the same ingest and scoring in one DuckDB connection with no orchestration
+  (a lean load of the same landing files, then the scoring SQL dbt compiles, run as one script),
+  and the ratio pipeline / reference;
+- the fixed overhead (the nightly run on 100 accounts);
+- the incremental cost: day 60 of history against day 1;
+- a 30-day backfill as one run against 30 separate nightly runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+END = dt.date(2026, 10, 31)
+sys.path.insert(0, str(REPO))
+
+
+class MemorySampler:
+    """Resident memory of a process tree over time (the pipeline and its dbt child)."""
+
+    def __init__(self, pid: int, interval: float = 0.2):
+        self.pid, self.interval, self.samples = pid, interval, []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _tree_rss(self) -> int:
+        parents, rss = {}, {}
+        for proc in Path("/proc").iterdir():
+            if not proc.name.isdigit():
+                continue
+            try:
+                status = (proc / "status").read_text()
+            except OSError:
+                continue
+            fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+            parents[int(proc.name)] = int(fields.get("PPid", "0").strip())
+            rss[int(proc.name)] = int(fields.get("VmRSS", "0 kB").split()[0]) * 1024
+        tree, frontier = {self.pid}, {self.pid}
+        while frontier:
+            frontier = {p for p, parent in parents.items() if parent in frontier and p not in tree}
+            tree |= frontier
+        return sum(rss.get(p, 0) for p in tree)
+
+    def _run(self):
+        while not self._stop.is_set():
+            self.samples.append((time.time(), self._tree_rss()))
+            time.sleep(self.interval)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def peak(self, start: float = 0, end: float = float("inf")) -> int:
+        return max((rss for t, rss in self.samples if start <= t <= end), default=0)
+
+
+def run_measured(command: list[str], env: dict[str, str]) -> tuple[float, MemorySampler, str]:
+    started = time.time()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO)
+    sampler = MemorySampler(process.pid)
+    output, _ = process.communicate()
+    sampler.stop()
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{output[-4000:]}")
+    return time.time() - started, sampler, output
+
+
+def workspace(root: Path, name: str) -> dict[str, str]:
+    data = root / name
+    if data.exists():
+        shutil.rmtree(data)
+    (data / "dagster_home").mkdir(parents=True)
+    return {**os.environ, "ABM_DATA_DIR": str(data), "DAGSTER_HOME": str(data / "dagster_home"), "PYTHONWARNINGS": "ignore"}
+
+
+def generate(env, accounts, days, contacts) -> tuple[float, int]:
+    seconds, sampler, _ = run_measured(
+        [str(BIN / "abm"), "generate", "--accounts", str(accounts), "--days", str(days),
+         "--contacts-per-account", str(contacts), "--end", END.isoformat()], env)
+    return seconds, sampler.peak()
+
+
+def abm_run(env, *args) -> dict:
+    """One `abm run`/`abm backfill`, with per-stage wall time and peak memory from Dagster's step stats."""
+    seconds, sampler, output = run_measured([str(BIN / "abm"), *args], env)
+    from dagster import DagsterInstance
+
+    with DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
+        run = instance.get_runs(limit=1)[0]
+        steps = instance.get_run_step_stats(run.run_id)
+    stages = {"ingest": [], "dbt": [], "checks": [], "publish": []}
+    for step in steps:
+        key = step.step_key
+        stage = ("dbt" if key == "abm_dbt_models" else "checks" if key.endswith(("_suite", "_gate"))
+                 else "ingest" if key.startswith("raw__") else "publish")
+        stages[stage].append((step.start_time, step.end_time))
+    result = {"total": seconds, "total_peak": sampler.peak()}
+    for stage, windows in stages.items():
+        if windows:
+            result[stage] = sum(end - start for start, end in windows)
+            result[f"{stage}_peak"] = max(sampler.peak(start, end) for start, end in windows)
+    return result
+
+
+def reference(env, day: dt.date) -> tuple[float, int]:
+    """The floor: the same ingest and scoring as one DuckDB script with no orchestration."""
+    script = str(REPO / "bench" / "reference.py")
+    subprocess.run([sys.executable, script, "--prepare", day.isoformat()], env=env, check=True, cwd=REPO,
+                   stdout=subprocess.DEVNULL)
+    seconds, sampler, _ = run_measured([sys.executable, script, day.isoformat()], env)
+    return seconds, sampler.peak()
+
+
+def gib(n: int) -> str:
+    return f"{n / 2**30:.2f} GiB"
+
+
+def median_of(runs: list[dict], key: str) -> float:
+    return statistics.median(r[key] for r in runs if key in r)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--accounts", type=int, default=100_000)
+    parser.add_argument("--contacts-per-account", type=int, default=5)
+    parser.add_argument("--days", type=int, default=30, help="days of exports (intent history) for the main size")
+    parser.add_argument("--repeats", type=int, default=3, help="runs of the nightly job and reference; medians reported")
+    parser.add_argument("--history-accounts", type=int, default=5000, help="size for the day-1 vs day-60 measure")
+    parser.add_argument("--backfill-accounts", type=int, default=2000, help="size for the 30-day backfill measure")
+    parser.add_argument("--skip-growth", action="store_true", help="skip fixed overhead, history and backfill")
+    parser.add_argument("--work", default=None, help="scratch folder (default: a temporary folder)")
+    parser.add_argument("--json", default=None, help="also write the figures to this file")
+    args = parser.parse_args()
+    root = Path(args.work or tempfile.mkdtemp(prefix="abm-bench-"))
+    figures: dict[str, object] = {"accounts": args.accounts, "contacts_per_account": args.contacts_per_account, "days": args.days}
+
+    print(f"Generating {args.accounts:,} accounts x {args.days} days ...", flush=True)
+    main_env = workspace(root, "main")
+    figures["generate_s"], figures["generate_peak"] = generate(main_env, args.accounts, args.days, args.contacts_per_account)
+    landing = Path(main_env["ABM_DATA_DIR"]) / "landing"
+    figures["rows"] = {p.name: sum(1 for _ in p.iterdir()) for p in landing.iterdir()}
+
+    runs, refs = [], []
+    for attempt in range(args.repeats):
+        env = workspace(root, f"nightly-{attempt}")
+        shutil.copytree(landing, Path(env["ABM_DATA_DIR"]) / "landing")
+        print(f"Nightly run {attempt + 1}/{args.repeats} ...", flush=True)
+        runs.append(abm_run(env, "run", "--date", END.isoformat()))
+        ref_env = workspace(root, f"reference-{attempt}")
+        shutil.copytree(landing, Path(ref_env["ABM_DATA_DIR"]) / "landing")
+        print(f"Reference {attempt + 1}/{args.repeats} ...", flush=True)
+        refs.append(dict(zip(("total", "total_peak"), reference(ref_env, END))))
+        shutil.rmtree(env["ABM_DATA_DIR"])
+        shutil.rmtree(ref_env["ABM_DATA_DIR"])
+    figures["nightly"] = {k: median_of(runs, k) for k in runs[0]}
+    figures["reference"] = {k: median_of(refs, k) for k in refs[0]}
+    figures["ratio"] = figures["nightly"]["total"] / figures["reference"]["total"]
+
+    if not args.skip_growth:
+        print("Fixed overhead (100 accounts) ...", flush=True)
+        env = workspace(root, "overhead")
+        generate(env, 100, 1, args.contacts_per_account)
+        figures["overhead_100_accounts_s"] = statistics.median(abm_run(env, "run", "--date", END.isoformat())["total"] for _ in range(2))
+
+        print(f"Day 1 vs day 60 ({args.history_accounts:,} accounts) ...", flush=True)
+        env = workspace(root, "history")
+        generate(env, args.history_accounts, 60, args.contacts_per_account)
+        first, last = END - dt.timedelta(days=59), END
+        day_1 = abm_run(env, "run", "--date", first.isoformat())
+        abm_run(env, "backfill", "--start", (first + dt.timedelta(days=1)).isoformat(), "--end", (last - dt.timedelta(days=1)).isoformat())
+        day_60 = abm_run(env, "run", "--date", last.isoformat())
+        figures["history"] = {"day_1_s": day_1["total"], "day_60_s": day_60["total"], "ratio": day_60["total"] / day_1["total"],
+                              "day_1_dbt_s": day_1.get("dbt"), "day_60_dbt_s": day_60.get("dbt")}
+
+        print(f"30-day backfill vs 30 nightly runs ({args.backfill_accounts:,} accounts) ...", flush=True)
+        env = workspace(root, "backfill")
+        generate(env, args.backfill_accounts, 30, args.contacts_per_account)
+        one = abm_run(env, "backfill", "--start", (END - dt.timedelta(days=29)).isoformat(), "--end", END.isoformat())
+        env = workspace(root, "nightly-30")
+        generate(env, args.backfill_accounts, 30, args.contacts_per_account)
+        separate = sum(abm_run(env, "run", "--date", (END - dt.timedelta(days=n)).isoformat())["total"] for n in range(29, -1, -1))
+        figures["backfill_30_days"] = {"one_run_s": one["total"], "thirty_runs_s": separate, "ratio": separate / one["total"]}
+
+    report(figures)
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=2, default=str))
+    return 0
+
+
+def report(f: dict) -> None:
+    n, r = f["nightly"], f["reference"]
+    print(f"\nAccounts {f['accounts']:,}, {f['contacts_per_account']} contacts/account, {f['days']} days of exports; "
+          f"{os.cpu_count()} cores")
+    print(f"{'stage':<22}{'wall s':>10}{'peak memory':>14}")
+    print(f"{'generate':<22}{f['generate_s']:>10.1f}{gib(f['generate_peak']):>14}")
+    for stage in ("ingest", "dbt", "checks", "publish"):
+        if stage in n:
+            print(f"{'  ' + stage:<22}{n[stage]:>10.1f}{gib(n[stage + '_peak']):>14}")
+    print(f"{'nightly run (total)':<22}{n['total']:>10.1f}{gib(n['total_peak']):>14}")
+    print(f"{'reference script':<22}{r['total']:>10.1f}{gib(r['total_peak']):>14}")
+    print(f"{'pipeline / reference':<22}{f['ratio']:>10.2f}x")
+    if "overhead_100_accounts_s" in f:
+        print(f"{'fixed overhead (100)':<22}{f['overhead_100_accounts_s']:>10.1f}")
+        h, b = f["history"], f["backfill_30_days"]
+        print(f"{'day 1 / day 60':<22}{h['day_1_s']:>10.1f} / {h['day_60_s']:.1f} s  (day 60 = {h['ratio']:.2f}x day 1)")
+        print(f"{'30-day backfill':<22}{b['one_run_s']:>10.1f} s as one run, {b['thirty_runs_s']:.1f} s as 30 runs ({b['ratio']:.1f}x)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,29 @@
+"""The dbt unit tests (every scoring rule) run here, since the nightly build leaves them out."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+
+from dagster_project.settings import DBT_PROJECT_DIR, DEFAULT_SCORING_CONFIG
+from dagster_project.transform.dbt_args import dbt_vars
+from dagster_project.transform.scoring_config import load_scoring_config
+from tests.dbt_helpers import DBT
+
+
+def dbt(*args: str) -> subprocess.CompletedProcess:
+    variables = dbt_vars(dt.date(2026, 1, 29), dt.date(2026, 1, 29), load_scoring_config(DEFAULT_SCORING_CONFIG))
+    return subprocess.run(
+        [DBT, *args, "--vars", json.dumps(variables), "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)],
+        capture_output=True, text=True, timeout=600,
+    )
+
+
+def test_every_dbt_unit_test_passes(data_dir):
+    # Unit tests need their inputs' columns: build empty relations first (no raw data needed).
+    built = dbt("build", "--empty", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
+    assert built.returncode == 0, built.stdout[-3000:]
+    result = dbt("test", "--select", "test_type:unit")
+    assert result.returncode == 0, result.stdout[-5000:]
+    assert "PASS=9" in result.stdout, result.stdout[-2000:]
