@@ -22,3 +22,8 @@
 {% macro series_start() -%}
     {{ dbt.dateadd('day', -series_lookback_days() - 1, as_of_start()) }}
 {%- endmacro %}
+
+{# True for rows dated inside the run's as-of range: what an incremental run replaces. #}
+{% macro in_as_of_range(column) -%}
+    {{ column }} between {{ as_of_start() }} and {{ as_of_end() }}
+{%- endmacro %}

@@ -6,8 +6,7 @@ with days as (
 
 final as (
     select
-        cast(date_day as date) as score_date,
-        cast(date_day as date) >= {{ as_of_start() }} as is_in_as_of_range
+        cast(date_day as date) as score_date
     from days
 )
 

@@ -10,7 +10,7 @@
 
 with assigned as (
     select * from {{ ref('int_account_tiers_assigned') }}
-    where score_date between {{ as_of_start() }} and {{ as_of_end() }}
+    where {{ in_as_of_range('score_date') }}
         and previous_tier is not null
         and previous_tier <> tier
 ),

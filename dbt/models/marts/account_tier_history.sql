@@ -11,7 +11,7 @@
 
 with assigned as (
     select * from {{ ref('int_account_tiers_assigned') }}
-    where score_date between {{ as_of_start() }} and {{ as_of_end() }}
+    where {{ in_as_of_range('score_date') }}
 ),
 
 final as (

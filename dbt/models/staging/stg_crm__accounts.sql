@@ -21,9 +21,7 @@ renamed as (
         last_activity_date,
         created_date,
         last_modified_date,
-        _export_date as export_date,
-        _source_file as source_file,
-        _row_number as source_row_number
+        {{ raw_metadata_columns() }}
     from source
 )
 

@@ -22,9 +22,7 @@ renamed as (
         coalesce(has_left_company, false) as has_left_company,
         coalesce(is_deleted, false) as is_deleted,
         last_modified_date,
-        _export_date as export_date,
-        _source_file as source_file,
-        _row_number as source_row_number
+        {{ raw_metadata_columns() }}
     from source
 )
 

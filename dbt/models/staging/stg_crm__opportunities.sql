@@ -13,9 +13,7 @@ renamed as (
         coalesce(is_closed, stage_name like 'Closed%') as is_closed,
         coalesce(is_won, stage_name = 'Closed Won') as is_won,
         created_date,
-        _export_date as export_date,
-        _source_file as source_file,
-        _row_number as source_row_number
+        {{ raw_metadata_columns() }}
     from source
 )
 

@@ -10,9 +10,7 @@ renamed as (
         score,
         score_delta,
         signal_date,
-        _source_file as source_file,
-        _export_date as export_date,
-        _row_number as source_row_number
+        {{ raw_metadata_columns() }}
     from source
 )
 

@@ -10,9 +10,7 @@ renamed as (
         first_detected,
         last_detected,
         intensity,
-        _export_date as export_date,
-        _source_file as source_file,
-        _row_number as source_row_number
+        {{ raw_metadata_columns() }}
     from source
 )
 

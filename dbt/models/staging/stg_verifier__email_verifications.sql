@@ -16,9 +16,7 @@ renamed as (
             else 'unknown'
         end as verification_result,
         checked_at,
-        _export_date as export_date,
-        _source_file as source_file,
-        _row_number as source_row_number
+        {{ raw_metadata_columns() }}
     from source
 )
 
