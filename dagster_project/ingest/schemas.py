@@ -52,7 +52,8 @@ SCHEMAS: dict[str, SourceSchema] = {
             _cols(
                 "account_id!", "account_name!", "website", "industry", "employees:integer",
                 "annual_revenue:number", "country", "state", "account_type", "owner_id", "parent_id",
-                "is_deleted:boolean", "merged_into_id", "last_activity_date:date", "created_date:date",
+                "is_deleted:boolean", "merged_into_id", "merged_record_ids", "last_activity_date:date",
+                "created_date:date",
                 "last_modified_date:date",
             ),
             key=("account_id",),

@@ -51,3 +51,14 @@
     case when {{ expression }} is not null
         then {{ dbt.hash("'" ~ env_var('ABM_PII_SALT', 'abm-default-salt') ~ "' || " ~ expression) }} end
 {%- endmacro %}
+
+{# One row per item of a delimited list (e.g. HubSpot's merged record ids). #}
+{% macro split_to_rows(expression, delimiter) -%}
+    {{ return(adapter.dispatch('split_to_rows', 'abm_tiering')(expression, delimiter)) }}
+{%- endmacro %}
+{% macro default__split_to_rows(expression, delimiter) -%}
+    explode(split({{ expression }}, '{{ delimiter }}'))
+{%- endmacro %}
+{% macro duckdb__split_to_rows(expression, delimiter) -%}
+    unnest(string_split({{ expression }}, '{{ delimiter }}'))
+{%- endmacro %}

@@ -1,5 +1,6 @@
--- Which surviving account each CRM account id belongs to on each score date (merged duplicates
--- point at their survivor), so contacts, activities and deals follow the merge.
+-- Which surviving account each CRM account id belongs to on each score date, so contacts,
+-- activities and deals follow merges: records merged because they share a domain, and ids that
+-- HubSpot merged into a record (HubSpot exports only the survivor and lists the absorbed ids).
 with ranked as (
     select * from {{ ref('int_account_records_ranked') }}
 ),
@@ -21,6 +22,36 @@ mapped as (
     inner join survivors
         on ranked.score_date = survivors.score_date
         and ranked.entity_key = survivors.entity_key
+),
+
+absorbed_ids as (
+    select score_date, account_id as absorbing_crm_account_id, {{ split_to_rows('merged_record_ids', ';') }} as absorbed_id
+    from ranked
+    where merged_record_ids is not null
+),
+
+absorbed_by_crm as (
+    select
+        absorbing.score_date,
+        trim(absorbed_ids.absorbed_id) as crm_account_id,
+        absorbing.account_id,
+        absorbing.domain,
+        true as is_merged_duplicate
+    from absorbed_ids
+    inner join mapped as absorbing
+        on absorbing.score_date = absorbed_ids.score_date
+        and absorbing.crm_account_id = absorbed_ids.absorbing_crm_account_id
+    left join mapped as still_live
+        on still_live.score_date = absorbed_ids.score_date
+        and still_live.crm_account_id = trim(absorbed_ids.absorbed_id)
+    where still_live.crm_account_id is null
+        and trim(absorbed_ids.absorbed_id) <> ''
+),
+
+final as (
+    select * from mapped
+    union all
+    select * from absorbed_by_crm
 )
 
-select * from mapped
+select * from final

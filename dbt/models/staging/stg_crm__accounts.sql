@@ -18,6 +18,7 @@ renamed as (
         parent_id,
         coalesce(is_deleted, false) as is_deleted,
         merged_into_id,
+        merged_record_ids,
         last_activity_date,
         created_date,
         last_modified_date,
