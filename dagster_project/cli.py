@@ -119,7 +119,29 @@ def cmd_backfill(args: argparse.Namespace) -> int:
         report_failure(result)
         return 1
     print(f"Backfill {args.start}..{args.end} as run {result.run_id} succeeded in {time.perf_counter() - started:.1f}s")
+    print_dates(args.start, args.end)
     return 0
+
+
+def print_dates(start: dt.date, end: dt.date) -> None:
+    """One line per as-of date of a backfill: accounts per tier and the day's movement."""
+    import duckdb
+
+    with duckdb.connect(str(paths().serving_db), read_only=True) as con:
+        rows = con.execute(
+            """
+            select h.as_of_date,
+                   count(*) filter (where h.tier = 'tier_1'), count(*) filter (where h.tier = 'tier_2'),
+                   count(*) filter (where h.tier = 'tier_3'), count(*) filter (where h.tier = 'disqualified'),
+                   (select count(*) from account_tier_changes c where c.as_of_date = h.as_of_date)
+            from account_tier_history h
+            where h.as_of_date between ? and ?
+            group by h.as_of_date order by h.as_of_date
+            """,
+            [start, end],
+        ).fetchall()
+    for day, t1, t2, t3, dq, moves in rows:
+        print(f"  {day}: tier_1 {t1:,}  tier_2 {t2:,}  tier_3 {t3:,}  disqualified {dq:,}  ({moves:,} tier changes)")
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

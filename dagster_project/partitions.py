@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from dagster import DailyPartitionsDefinition
+from dagster import Backoff, DailyPartitionsDefinition, RetryPolicy
 
 from dagster_project.settings import partitions_start_date, timezone
 
 # The latest partition is yesterday: the nightly run at 02:00 scores the day whose exports are complete.
 daily_partitions = DailyPartitionsDefinition(start_date=partitions_start_date(), timezone=timezone())
+
+
+# File-system and network hiccups (a share that blinks, a webhook that times out) heal on a retry;
+# data errors raise Failure(allow_retries=False) and fail at once.
+TRANSIENT_FAILURE_RETRIES = RetryPolicy(max_retries=2, delay=10, backoff=Backoff.EXPONENTIAL)
 
 
 def as_of_range(context) -> tuple[dt.date, dt.date]:

@@ -100,3 +100,35 @@ def test_a_late_export_changes_only_the_dates_it_is_backfilled_for(landed_30):
     assert [d for d in DATES if d < DATES[5]] and all(
         [r for r in after if r[0] == d] == [r for r in before if r[0] == d] for d in DATES if d != DATES[5]
     ), columns
+
+
+def test_a_weight_changed_in_the_rules_file_changes_the_scores_with_no_code_change(landed_30, tmp_path):
+    import yaml
+
+    from dagster_project.settings import DEFAULT_SCORING_CONFIG
+    from dagster_project.transform.scoring_config import load_scoring_config
+
+    def fit_by_industry() -> dict[str, list[tuple]]:
+        with warehouse() as con:
+            return dict(con.execute(
+                f"select account_id, (industry, industry_points, fit_score) from account_tier_history where as_of_date = '{END}'"
+            ).fetchall())
+
+    run_dbt(END, END)
+    before = fit_by_industry()
+    rules = yaml.safe_load(DEFAULT_SCORING_CONFIG.read_text())
+    rules["fit"]["industries"]["Software"] = 5
+    edited = tmp_path / "scoring.yml"
+    edited.write_text(yaml.safe_dump(rules))
+    run_dbt(END, END, scoring=load_scoring_config(edited))
+    after = fit_by_industry()
+
+    software = [a for a, (industry, _, _) in before.items() if industry == "Software"]
+    assert software
+    for account in before:
+        industry, points, fit = before[account]
+        if industry == "Software":
+            assert (points, after[account][1]) == (15, 5)
+            assert after[account][2] == fit - 10
+        else:
+            assert after[account] == before[account]

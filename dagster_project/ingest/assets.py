@@ -1,10 +1,19 @@
 """One Dagster asset per source: land new or changed exports up to the run's as-of date as raw Parquet."""
 
-from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, BackfillPolicy, Failure, MaterializeResult, MetadataValue, asset
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    BackfillPolicy,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
 
 from dagster_project.ingest.loader import load_pending
 from dagster_project.ingest.schemas import SCHEMAS
-from dagster_project.partitions import as_of_range, daily_partitions
+from dagster_project.partitions import TRANSIENT_FAILURE_RETRIES, as_of_range, daily_partitions
 from dagster_project.settings import mappings_file_path, paths
 
 
@@ -19,6 +28,7 @@ def build_ingest_asset(source: str) -> AssetsDefinition:
         partitions_def=daily_partitions,
         backfill_policy=BackfillPolicy.single_run(),
         kinds={"parquet", "duckdb"},
+        retry_policy=TRANSIENT_FAILURE_RETRIES,
         description=(
             f"Exports in landing/{source}/<date>/, recognised by header, parsed strictly and written "
             f"as canonical Parquet to raw/{source}/export_date=<date>/ (rejected rows to raw/_rejects/)."
@@ -43,6 +53,7 @@ def build_ingest_asset(source: str) -> AssetsDefinition:
         if errors:
             raise Failure(
                 description=f"{len(errors)} {source} export(s) rejected; nothing of them was loaded:\n" + "\n".join(errors),
+                allow_retries=False,  # a bad file stays bad until someone replaces it
                 metadata={**metadata, "errors": MetadataValue.md("\n".join(f"- {e}" for e in errors))},
             )
         return MaterializeResult(metadata=metadata)

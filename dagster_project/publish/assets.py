@@ -2,7 +2,7 @@
 
 from dagster import AssetExecutionContext, AssetKey, BackfillPolicy, MaterializeResult, MetadataValue, asset
 
-from dagster_project.partitions import as_of_range, daily_partitions
+from dagster_project.partitions import TRANSIENT_FAILURE_RETRIES, as_of_range, daily_partitions
 from dagster_project.publish.activation import send_promotion_alerts, write_crm_files
 from dagster_project.publish.report import render_tier_report
 from dagster_project.publish.serving import PUBLISHED_TABLES, publish
@@ -18,6 +18,7 @@ from dagster_project.transform.scoring_config import load_scoring_config
     backfill_policy=BackfillPolicy.single_run(),
     kinds={"duckdb", "parquet"},
     pool="warehouse",
+    retry_policy=TRANSIENT_FAILURE_RETRIES,
     description=(
         "The BI-facing tables, copied from the warehouse into a fresh serving DuckDB file that is "
         "renamed over published/serving.duckdb, and as Parquet under published/parquet/."
@@ -63,6 +64,7 @@ def tier_metrics(serving_file) -> dict[str, float]:
     partitions_def=daily_partitions,
     backfill_policy=BackfillPolicy.single_run(),
     kinds={"csv"},
+    retry_policy=TRANSIENT_FAILURE_RETRIES,
     description=(
         "After each publish: an alert for the owner of every promotion and every demotion out of tier 1 "
         "(once per change), and Salesforce / HubSpot import files with the accounts whose tier or score changed."

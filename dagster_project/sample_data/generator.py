@@ -80,6 +80,9 @@ def _create_macros(con: duckdb.DuckDBPyConnection, seed: int) -> None:
 
 
 def _create_entities(con: duckdb.DuckDBPyConnection, spec: SampleSpec) -> None:
+    # Dates that describe the past (creation, last activity) lie before the first export, so no
+    # export ever holds a date after its own export date.
+    first = spec.export_dates[0].isoformat()
     last = spec.last_day.isoformat()
     con.execute(
         f"""
@@ -121,7 +124,7 @@ def _create_entities(con: duckdb.DuckDBPyConnection, spec: SampleSpec) -> None:
             case when u('typ', i) < 0.85 then 'Prospect' when u('typ', i) < 0.95 then 'Customer' else 'Partner' end
                 as account_type,
             '005' || lpad(cast(cast(floor(u('own', i) * 12) as integer) as varchar), 15, '0') as owner_id,
-            date '{last}' - cast(floor(u('crt', i) * 2500) as integer) as created_date,
+            date '{first}' - cast(floor(u('crt', i) * 2500) as integer) as created_date,
             u('eng', i) as engagement_propensity,
             u('int', i) < 0.45 as has_intent,
             date '{last}' - cast(floor(u('sc', i) * ({spec.days} + 40)) as integer) + 14 as surge_center,
@@ -155,7 +158,7 @@ def _create_entities(con: duckdb.DuckDBPyConnection, spec: SampleSpec) -> None:
             u('bnc', s.i * 64 + j) < 0.05 as is_bounced,
             u('left', s.i * 64 + j) < 0.03 as has_left,
             u('opt', s.i * 64 + j) < 0.04 as opted_out,
-            date '{last}' - cast(floor(pow(u('act', s.i * 64 + j), 2) * 1500) as integer) as last_activity_date,
+            date '{first}' - cast(floor(pow(u('act', s.i * 64 + j), 2) * 1500) as integer) as last_activity_date,
             u('ver', s.i * 64 + j) as r_verify
         from slots s join companies c using (i)
         order by s.i, j

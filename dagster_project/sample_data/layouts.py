@@ -98,7 +98,7 @@ _TECHNOLOGIES = """
         from companies c, unnest(range(cast(floor(u('ntech', i) * 6) as integer))) s(j)
     )
     select distinct i, domain, fit_technologies()[1 + t] as technology, tech_categories()[1 + t] as category,
-           created_date + cast(floor(u('fd', i * 16 + t) * 300) as integer) as first_detected,
+           least(created_date + cast(floor(u('fd', i * 16 + t) * 300) as integer), date '$d') as first_detected,
            date '$d' - cast(floor(u('ld', i * 16 + t) * 20) as integer) as last_detected,
            cast(floor(u('inten', i * 16 + t) * 10) as integer) as intensity
     from slots

@@ -38,7 +38,7 @@ def abm_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
     try:
         scoring = load_scoring_config(scoring_config_path())
     except ScoringConfigError as error:
-        raise Failure(description=f"Invalid scoring rules, no model was run: {error}") from error
+        raise Failure(description=f"Invalid scoring rules, no model was run: {error}", allow_retries=False) from error
     # dbt's profile reads the data folder from the environment; pin it so the run and dbt agree.
     os.environ["ABM_DATA_DIR"] = str(data_dir())
     ensure_warehouse_writable(paths().warehouse)
@@ -58,7 +58,8 @@ def ensure_warehouse_writable(warehouse: Path) -> None:
                 f"The warehouse {warehouse} is locked by another process{f' ({holder})' if holder else ''}. "
                 "DuckDB allows one writer: close that process (BI tools must read data/published/serving.duckdb, "
                 "not the warehouse) and rerun; nothing was changed or published."
-            )
+            ),
+            allow_retries=False,
         ) from error
 
 
