@@ -120,7 +120,8 @@ def load_export(
     (scratch / "rejects").mkdir(parents=True)
     result = ExportResult(source, export_date.isoformat(), print_)
     try:
-        con = duckdb.connect(config={"enable_progress_bar": False})
+        con = duckdb.connect()
+        con.execute("set enable_progress_bar = false")
         install_macros(con)
         for index, path in enumerate(files):
             result.files.append(
