@@ -27,7 +27,8 @@ run_coordinator:
 
 def ensure_dagster_home() -> Path:
     """Runs started by the CLI are recorded in the same instance `dagster dev` shows."""
-    home = Path(os.environ.setdefault("DAGSTER_HOME", str(paths().dagster_home)))
+    home = Path(os.environ.get("DAGSTER_HOME") or paths().dagster_home)
+    os.environ["DAGSTER_HOME"] = str(home)
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
