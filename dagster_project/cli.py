@@ -78,14 +78,18 @@ def run_job(start: dt.date, end: dt.date | None = None):
     from dagster_project.schedules.nightly import NIGHTLY_JOB_NAME
 
     job = defs.resolve_job_def(NIGHTLY_JOB_NAME)
+    # The terminal gets warnings and errors; the full event log is in the instance (and the UI).
+    quiet = {"loggers": {"console": {"config": {"log_level": os.environ.get("ABM_LOG_LEVEL", "WARNING")}}}}
     with DagsterInstance.get() as instance:
         if end is None or end == start:
-            return job.execute_in_process(instance=instance, partition_key=start.isoformat(), raise_on_error=False)
+            return job.execute_in_process(
+                run_config=quiet, instance=instance, partition_key=start.isoformat(), raise_on_error=False
+            )
         tags = {
             "dagster/asset_partition_range_start": start.isoformat(),
             "dagster/asset_partition_range_end": end.isoformat(),
         }
-        return job.execute_in_process(instance=instance, tags=tags, raise_on_error=False)
+        return job.execute_in_process(run_config=quiet, instance=instance, tags=tags, raise_on_error=False)
 
 
 def report_failure(result) -> None:
