@@ -57,6 +57,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         seed=args.seed,
         end_date=args.end,
         contacts_per_account=args.contacts_per_account,
+        intent_topics=args.intent_topics,
     )
     out = Path(args.out) if args.out else paths().landing
     started = time.perf_counter()
@@ -152,7 +153,7 @@ def print_dates(start: dt.date, end: dt.date) -> None:
 def cmd_demo(args: argparse.Namespace) -> int:
     end = dt.date.today() - dt.timedelta(days=1)
     gen = argparse.Namespace(accounts=args.accounts, days=args.days, seed=args.seed, end=end,
-                             contacts_per_account=5, out=None)
+                             contacts_per_account=5, intent_topics=8, out=None)
     cmd_generate(gen)
     return cmd_run(argparse.Namespace(date=end))
 
@@ -220,6 +221,8 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--seed", type=int, default=42)
     generate.add_argument("--end", type=parse_date, default=None, help="last export date (default: yesterday)")
     generate.add_argument("--contacts-per-account", type=int, default=5)
+    generate.add_argument("--intent-topics", type=int, default=8,
+                          help="Bombora topics per weekly export (the first 8 are the scored ones; more only add rows)")
     generate.add_argument("--out", help="folder to write <source>/<date>/ exports into (default: the landing folder)")
 
     demo = commands.add_parser("demo", help="generate the default sample and run the pipeline on its latest date")

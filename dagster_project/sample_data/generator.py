@@ -41,7 +41,8 @@ class SampleSpec:
     seed: int = 42
     end_date: dt.date | None = None
     contacts_per_account: int = 5
-    intent_topics_per_account: int = 4
+    # Bombora topics tracked per export: the first len(vocab intent_topics) are the ones scoring counts.
+    intent_topics: int = len(vocab.LISTS["intent_topics"])
 
     @property
     def last_day(self) -> dt.date:
@@ -59,7 +60,7 @@ def generate(spec: SampleSpec, out_dir: Path, threads: int | None = None) -> dic
     con = duckdb.connect()
     if threads:
         con.execute(f"set threads = {int(threads)}")
-    _create_macros(con, spec.seed)
+    _create_macros(con, spec.seed, vocab.tracked_topics(spec.intent_topics))
     _create_entities(con, spec)
     rows = dict.fromkeys(SOURCES, 0)
     for day_index, export_date in enumerate(spec.export_dates):
@@ -70,11 +71,11 @@ def generate(spec: SampleSpec, out_dir: Path, threads: int | None = None) -> dic
     return rows
 
 
-def _create_macros(con: duckdb.DuckDBPyConnection, seed: int) -> None:
+def _create_macros(con: duckdb.DuckDBPyConnection, seed: int, tracked_topics: list[str]) -> None:
     # u(salt, i) is a uniform number in [0, 1) that depends only on the seed, a salt and an entity number.
     con.execute(f"create macro u(salt, i) as (hash({int(seed)}, salt, i) % 1000003) / 1000003.0")
     con.execute("create macro pick(xs, salt, i) as xs[1 + cast(floor(u(salt, i) * len(xs)) as integer)]")
-    for name, values in vocab.LISTS.items():
+    for name, values in {**vocab.LISTS, "tracked_topics": tracked_topics}.items():
         literal = "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
         con.execute(f"create macro {name}() as {literal}")
 

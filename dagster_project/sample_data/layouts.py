@@ -105,14 +105,15 @@ _TECHNOLOGIES = """
     order by i, technology
 """
 
-# Weekly Bombora-style surge: each in-market company surges on one topic around its surge_center.
+# Weekly Bombora-style surge over every tracked topic: each in-market company surges on one scored
+# topic around its surge_center.
 _BOMBORA = """
     with weekly as (
         select c.*, t.topic,
                least(99, round(intent_base + case when t.topic = surge_topic then
                    surge_amplitude * exp(-pow((date_diff('day', surge_center, date '$d')) / 10.0, 2)) else
                    15 * u('tn', i * 100 + $k) end)) as composite
-        from companies c, unnest(intent_topics()) t(topic)
+        from companies c, unnest(tracked_topics()) t(topic)
         where has_intent
     )
     select account_name as "Company Name", domain as "Domain",

@@ -43,3 +43,22 @@ LISTS = {
     "verifier_results": ["valid", "valid", "valid", "valid", "valid", "valid", "invalid", "catch-all",
                          "unknown", "valid"],
 }
+
+
+# Topics a Bombora customer tracks beside the ones scoring counts (they only add rows to read).
+EXTRA_INTENT_TOPICS = [
+    "data governance", "master data management", "data quality", "business intelligence",
+    "predictive analytics", "machine learning", "data lake", "stream processing", "API management",
+    "identity resolution", "account-based marketing", "sales intelligence", "revenue operations",
+    "marketing automation", "lead scoring", "customer success", "product analytics", "data privacy",
+    "GDPR compliance", "cloud cost management", "Kubernetes", "observability", "data catalog",
+    "change data capture", "data mesh", "feature store", "vector database", "generative AI",
+    "data clean rooms", "embedded analytics",
+]
+
+
+def tracked_topics(count: int) -> list[str]:
+    """The scored topics first, then others (numbered once the list runs out) up to `count`."""
+    core = LISTS["intent_topics"]
+    extra = [f"{topic} ({n})" if n else topic for n in range(count) for topic in EXTRA_INTENT_TOPICS]
+    return (core + extra)[:max(count, len(core))]
