@@ -29,7 +29,7 @@ from dagster_project.ingest.mappings import match_header, mappings_for  # noqa: 
 from dagster_project.ingest.parsing import install_macros  # noqa: E402
 from dagster_project.ingest.schemas import SCHEMAS  # noqa: E402
 from dagster_project.settings import DBT_PROJECT_DIR, DEFAULT_SCORING_CONFIG, paths  # noqa: E402
-from dagster_project.transform.dbt_args import dbt_vars  # noqa: E402
+from dagster_project.transform.dbt_args import as_of_env, dbt_vars  # noqa: E402
 from dagster_project.transform.scoring_config import load_scoring_config  # noqa: E402
 
 
@@ -73,12 +73,12 @@ def prepare(day: dt.date) -> None:
     """Compile the dbt project for the day into one SQL script (untimed)."""
     lean_load(day)
     target = paths().data_dir / "dbt_target"
-    variables = dbt_vars(day, day, load_scoring_config(DEFAULT_SCORING_CONFIG))
+    variables = dbt_vars(load_scoring_config(DEFAULT_SCORING_CONFIG))
     subprocess.run(
         [str(Path(sys.executable).with_name("dbt")), "compile", "--vars", json.dumps(variables),
          "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target),
          "--exclude", "resource_type:test", "resource_type:unit_test", "--quiet"],
-        check=True, env={**os.environ}, cwd=DBT_PROJECT_DIR,
+        check=True, env={**os.environ, **as_of_env(day, day)}, cwd=DBT_PROJECT_DIR,
     )
     manifest = json.loads((target / "manifest.json").read_text())
     nodes = {k: v for k, v in manifest["nodes"].items() if v["resource_type"] == "model"}

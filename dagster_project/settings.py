@@ -46,6 +46,11 @@ class Paths:
         return self.data_dir / "reports"
 
     @property
+    def dbt_target(self) -> Path:
+        """dbt's artifacts of recent runs, and the parse the next run starts from."""
+        return self.data_dir / "dbt_target"
+
+    @property
     def dagster_home(self) -> Path:
         return self.data_dir / "dagster_home"
 
@@ -73,3 +78,8 @@ def partitions_start_date() -> str:
 def timezone() -> str:
     """The timezone of as-of dates and of the nightly schedule."""
     return os.environ.get("ABM_TIMEZONE", "UTC")
+
+
+def publish_emails() -> bool:
+    """Whether contact emails are published in the clear (opt-in; hashed otherwise)."""
+    return os.environ.get("ABM_PUBLISH_EMAILS", "").lower() in ("1", "true", "yes")

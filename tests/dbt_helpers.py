@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 from dagster_project.settings import DBT_PROJECT_DIR, DEFAULT_SCORING_CONFIG
-from dagster_project.transform.dbt_args import dbt_build_args
+from dagster_project.transform.dbt_args import as_of_env, dbt_build_args
 from dagster_project.transform.scoring_config import load_scoring_config
 
 DBT = str(Path(sys.executable).with_name("dbt"))
@@ -17,9 +18,9 @@ DBT = str(Path(sys.executable).with_name("dbt"))
 def run_dbt(start: dt.date, end: dt.date, select: str = "+account_tier_history +account_tier_changes", scoring=None) -> None:
     rules = scoring or load_scoring_config(DEFAULT_SCORING_CONFIG)
     command = [
-        DBT, *dbt_build_args(start, end, rules), "--select", select,
+        DBT, *dbt_build_args(rules), "--select", select,
         "--exclude", "resource_type:test", "resource_type:unit_test",
         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
     ]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600, env={**os.environ, **as_of_env(start, end)})
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]

@@ -1,4 +1,4 @@
-"""The dbt argument builder: one `dbt build` per run, with the as-of range and the rules as vars."""
+"""The dbt argument builder: one `dbt build` per run, the rules as vars, the as-of range in the environment."""
 
 from __future__ import annotations
 
@@ -7,26 +7,34 @@ import json
 
 import pytest
 
-from dagster_project.transform.dbt_args import dbt_build_args
+from dagster_project.transform.dbt_args import as_of_env, dbt_build_args
 
 
-def test_one_build_for_the_whole_range_with_the_rules_as_vars():
-    args = dbt_build_args(dt.date(2026, 1, 1), dt.date(2026, 1, 31), {"tiers": {"tier_1_cap": 5}})
+def test_one_build_with_the_rules_as_vars():
+    args = dbt_build_args({"tiers": {"tier_1_cap": 5}})
     assert args[:2] == ["build", "--vars"]
     assert args[3:] == ["--exclude-resource-type", "unit_test"]
-    assert json.loads(args[2]) == {
-        "as_of_start": "2026-01-01",
-        "as_of_end": "2026-01-31",
-        "scoring": {"tiers": {"tier_1_cap": 5}},
-        "publish_emails": False,
+    assert json.loads(args[2]) == {"scoring": {"tiers": {"tier_1_cap": 5}}, "publish_emails": False}
+
+
+def test_the_vars_do_not_depend_on_the_date_so_dbt_can_reuse_its_parse():
+    # dbt re-parses every file when --vars change: two nights with the same rules must not differ.
+    assert dbt_build_args({"tiers": {"tier_1_cap": 5}}) == dbt_build_args({"tiers": {"tier_1_cap": 5}})
+    assert not any("2026" in arg for arg in dbt_build_args({}))
+
+
+def test_the_as_of_range_goes_in_the_environment():
+    assert as_of_env(dt.date(2026, 1, 1), dt.date(2026, 1, 31)) == {
+        "ABM_AS_OF_START": "2026-01-01",
+        "ABM_AS_OF_END": "2026-01-31",
     }
 
 
 def test_publishing_emails_is_opt_in():
-    args = dbt_build_args(dt.date(2026, 1, 1), dt.date(2026, 1, 1), {}, publish_emails=True)
+    args = dbt_build_args({}, publish_emails=True)
     assert json.loads(args[2])["publish_emails"] is True
 
 
 def test_a_range_that_ends_before_it_starts_is_refused():
     with pytest.raises(ValueError, match="ends"):
-        dbt_build_args(dt.date(2026, 1, 2), dt.date(2026, 1, 1), {})
+        as_of_env(dt.date(2026, 1, 2), dt.date(2026, 1, 1))

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import subprocess
 
 from dagster_project.settings import DBT_PROJECT_DIR, DEFAULT_SCORING_CONFIG
-from dagster_project.transform.dbt_args import dbt_vars
+from dagster_project.transform.dbt_args import as_of_env, dbt_vars
 from dagster_project.transform.scoring_config import load_scoring_config
 from tests.dbt_helpers import DBT
 
 
 def dbt(*args: str) -> subprocess.CompletedProcess:
-    variables = dbt_vars(dt.date(2026, 1, 29), dt.date(2026, 1, 29), load_scoring_config(DEFAULT_SCORING_CONFIG))
+    variables = dbt_vars(load_scoring_config(DEFAULT_SCORING_CONFIG))
     return subprocess.run(
         [DBT, *args, "--vars", json.dumps(variables), "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True, text=True, timeout=600, env={**os.environ, **as_of_env(dt.date(2026, 1, 29), dt.date(2026, 1, 29))},
     )
 
 

@@ -7,12 +7,13 @@ from typing import Any
 
 import duckdb
 from dagster import AssetExecutionContext, BackfillPolicy, Failure
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, dbt_assets
 
 from dagster_project.partitions import as_of_range, daily_partitions
-from dagster_project.settings import data_dir, paths, scoring_config_path
-from dagster_project.transform.dbt_args import dbt_build_args
+from dagster_project.settings import data_dir, paths, publish_emails, scoring_config_path
+from dagster_project.transform.dbt_args import as_of_env, dbt_build_args
 from dagster_project.transform.project import dbt_project
+from dagster_project.transform.resource import AbmDbtCliResource, keep_parse, run_target_path
 from dagster_project.transform.scoring_config import ScoringConfigError, load_scoring_config
 
 
@@ -33,17 +34,20 @@ def publish_emails() -> bool:
     dagster_dbt_translator=AbmDbtTranslator(),
     pool="warehouse",
 )
-def abm_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
+def abm_dbt_models(context: AssetExecutionContext, dbt: AbmDbtCliResource):
     as_of_start, as_of_end = as_of_range(context)
     try:
         scoring = load_scoring_config(scoring_config_path())
     except ScoringConfigError as error:
         raise Failure(description=f"Invalid scoring rules, no model was run: {error}", allow_retries=False) from error
-    # dbt's profile reads the data folder from the environment; pin it so the run and dbt agree.
+    # dbt reads the data folder (its profile) and the as-of range from the environment.
     os.environ["ABM_DATA_DIR"] = str(data_dir())
+    os.environ.update(as_of_env(as_of_start, as_of_end))
     ensure_warehouse_writable(paths().warehouse)
     context.log.info(f"Scoring as of {as_of_start} to {as_of_end} in one dbt invocation")
-    yield from dbt.cli(dbt_build_args(as_of_start, as_of_end, scoring, publish_emails()), context=context).stream()
+    target = run_target_path(paths().dbt_target, context.run_id)
+    yield from dbt.cli(dbt_build_args(scoring, publish_emails()), context=context, target_path=target).stream()
+    keep_parse(paths().dbt_target, target)
 
 
 def ensure_warehouse_writable(warehouse: Path) -> None:
@@ -63,4 +67,4 @@ def ensure_warehouse_writable(warehouse: Path) -> None:
         ) from error
 
 
-dbt_resource = DbtCliResource(project_dir=dbt_project)
+dbt_resource = AbmDbtCliResource(project_dir=dbt_project)

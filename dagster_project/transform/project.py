@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import sys
@@ -11,7 +10,8 @@ from pathlib import Path
 import yaml
 from dagster_dbt import DbtProject
 
-from dagster_project.settings import DBT_PROJECT_DIR, scoring_config_path
+from dagster_project.settings import DBT_PROJECT_DIR, publish_emails, scoring_config_path
+from dagster_project.transform.dbt_args import dbt_vars
 
 
 def _put_dbt_on_path() -> None:
@@ -22,10 +22,9 @@ def _put_dbt_on_path() -> None:
 
 
 def _parse_vars() -> str:
-    # Parsing needs the rules' shape, not a valid run: today's date and the file as it is.
-    today = dt.date.today().isoformat()
+    # The same vars a run passes (rules as they are, emails opt-in), so runs can reuse this parse.
     scoring = yaml.safe_load(scoring_config_path().read_text())
-    return json.dumps({"as_of_start": today, "as_of_end": today, "scoring": scoring})
+    return json.dumps(dbt_vars(scoring, publish_emails()), sort_keys=True)
 
 
 _put_dbt_on_path()

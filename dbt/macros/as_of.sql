@@ -1,18 +1,30 @@
 {#
-  The as-of range a run scores (vars as_of_start / as_of_end, from the Dagster partition range), and
-  the first day of the score series it needs: hysteresis looks back `hysteresis.lookback_days`
-  plus `hysteresis.demotion_days`, and tier changes compare with the day before the range.
+  The as-of range a run scores, and the first day of the score series it needs: hysteresis looks
+  back `hysteresis.lookback_days` plus `hysteresis.demotion_days`, and tier changes compare with
+  the day before the range.
+
+  The range comes from the environment (ABM_AS_OF_START / ABM_AS_OF_END, set from the Dagster
+  partition range), read only when executing: dbt re-parses every file when --vars change, and
+  every file that read a changed environment variable while parsing. The dates change every night;
+  they shape no ref, config or dependency, so parsing never needs them.
 #}
-{% macro as_of_end() -%}
-    {%- set value = var('as_of_end') or var('as_of_start') -%}
-    {%- if value is none and execute -%}
-        {{ exceptions.raise_compiler_error("Pass the as-of date: --vars '{as_of_start: YYYY-MM-DD, as_of_end: YYYY-MM-DD}'") }}
+{% macro as_of_date(name, fallback) -%}
+    {%- if not execute -%}
+        {{ return('1970-01-01') }}
     {%- endif -%}
-    cast('{{ value }}' as date)
+    {%- set value = env_var(name, '') or env_var(fallback, '') -%}
+    {%- if not value -%}
+        {{ exceptions.raise_compiler_error("Pass the as-of date: ABM_AS_OF_START=YYYY-MM-DD ABM_AS_OF_END=YYYY-MM-DD dbt build ...") }}
+    {%- endif -%}
+    {{ return(value) }}
+{%- endmacro %}
+
+{% macro as_of_end() -%}
+    cast('{{ as_of_date('ABM_AS_OF_END', 'ABM_AS_OF_START') }}' as date)
 {%- endmacro %}
 
 {% macro as_of_start() -%}
-    cast('{{ var('as_of_start') or var('as_of_end') }}' as date)
+    cast('{{ as_of_date('ABM_AS_OF_START', 'ABM_AS_OF_END') }}' as date)
 {%- endmacro %}
 
 {% macro series_lookback_days() -%}

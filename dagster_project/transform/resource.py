@@ -1,0 +1,56 @@
+"""How a run invokes dbt: dagster-dbt's resource, minus the start-up costs this project never uses.
+
+Measured on a 100-account run, these were about 11 of the 17 seconds the dbt step took:
+- `dbt --version` in a subprocess, to learn a version the pinned package already states (~2 s);
+- an in-process dbt adapter, which dagster-dbt only needs to fetch row counts or column metadata,
+  and this project fetches neither (~2 s);
+- a full re-parse of the project on every run (~4 s), because the parse dagster-dbt starts from
+  was made in another folder (the warehouse path is part of dbt's profile, so its hash differs).
+  Each data folder keeps the parse of its own last run instead, so the next run only re-parses
+  the files that read the as-of date (see `dbt_args`).
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import shutil
+from functools import cached_property
+from pathlib import Path
+
+from dagster_dbt import DbtCliResource
+from packaging import version
+
+PARTIAL_PARSE_FILE = "partial_parse.msgpack"
+RUNS_KEPT = 5
+
+
+class AbmDbtCliResource(DbtCliResource):
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        return version.parse(importlib.metadata.version("dbt-core"))
+
+    def _initialize_dbt_core_adapter(self, args):  # noqa: ARG002 - signature of the overridden method
+        return None
+
+
+def run_target_path(target_root: Path, run_id: str) -> Path:
+    """A fresh folder for one run's dbt artifacts, seeded with the folder's last parse."""
+    run_target = target_root / f"run-{run_id}"
+    run_target.mkdir(parents=True, exist_ok=True)
+    cached = target_root / PARTIAL_PARSE_FILE
+    if cached.exists():
+        shutil.copyfile(cached, run_target / PARTIAL_PARSE_FILE)
+    return run_target
+
+
+def keep_parse(target_root: Path, run_target: Path) -> None:
+    """After a successful build: its parse becomes the next run's start; old run folders go."""
+    parsed = run_target / PARTIAL_PARSE_FILE
+    if parsed.exists():
+        staged = target_root / f".{PARTIAL_PARSE_FILE}.tmp"
+        shutil.copyfile(parsed, staged)
+        os.replace(staged, target_root / PARTIAL_PARSE_FILE)
+    runs = sorted((p for p in target_root.glob("run-*") if p.is_dir()), key=lambda p: p.stat().st_mtime)
+    for old in runs[:-RUNS_KEPT]:
+        shutil.rmtree(old, ignore_errors=True)
