@@ -107,7 +107,7 @@ def validate(name: str, table: str, frame: pd.DataFrame, parameters: dict[str, A
 
     document = load_suite_document(name)
     suite = gx.ExpectationSuite(name=document["name"], expectations=document["expectations"], meta=document.get("meta", {}))
-    batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
+    batch = _batch_definition().get_batch(batch_parameters={"dataframe": _with_nanosecond_datetimes(frame)})
     result = batch.validate(suite, expectation_parameters=parameters or {}, result_format="SUMMARY")
     outcome = SuiteOutcome(name, table, len(frame))
     for item in result.results:
@@ -128,6 +128,20 @@ def validate(name: str, table: str, frame: pd.DataFrame, parameters: dict[str, A
             )
         )
     return outcome
+
+
+def _with_nanosecond_datetimes(frame: pd.DataFrame) -> pd.DataFrame:
+    """GX compares datetimes vectorised only at nanosecond resolution. DuckDB hands pandas microseconds,
+    which GX compares row by row in Python: 37 s instead of under 1 s for one expectation on 20 M rows.
+    A column with dates outside what nanoseconds can hold (1677-2262) keeps the slow, exact path."""
+    columns = {}
+    for name, dtype in frame.dtypes.items():
+        if pd.api.types.is_datetime64_dtype(dtype) and dtype != "datetime64[ns]":
+            try:
+                columns[name] = frame[name].astype("datetime64[ns]")
+            except (pd.errors.OutOfBoundsDatetime, OverflowError):
+                continue
+    return frame.assign(**columns) if columns else frame
 
 
 def _plain(value: Any) -> Any:
