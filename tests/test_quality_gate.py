@@ -94,3 +94,28 @@ def test_a_duplicated_key_fails_the_raw_suite_with_the_example_and_nothing_is_sc
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
     assert "raw/crm_accounts" in materialized
     assert not materialized & {"account_tiers", "account_tier_history", "published_tiers"}
+
+
+def test_date_ranges_fail_on_dates_before_after_and_beyond_what_nanoseconds_hold():
+    from dagster_project.quality.gx_suites import validate
+
+    # DuckDB hands pandas microsecond datetimes; 9999-12-31 (a common CRM sentinel) does not fit in
+    # nanoseconds, so that column is validated as it is rather than converted.
+    signal_dates = ["2026-10-30", "1850-01-01", "2026-12-25", "9999-12-31"]
+    frame = pd.DataFrame({
+        "domain": ["acme.com", "beta.io", "gamma.co", "delta.net"],
+        "topic": ["ETL"] * 4,
+        "score": [60.0] * 4,
+        "signal_date": pd.to_datetime(signal_dates).astype("datetime64[us]"),
+        "_source_file": ["bombora.csv"] * 4,
+        "_export_date": pd.to_datetime(["2026-10-31"] * 4).astype("datetime64[us]"),
+    })
+    for dates in (frame, frame.iloc[:3]):
+        outcome = validate("raw_intent", "intent", dates, {
+            "freshness_floor": pd.Timestamp("2026-10-25"),
+            "earliest_date": pd.Timestamp("1900-01-01"),
+            "latest_date": pd.Timestamp("2026-11-01"),
+        })
+        (dated,) = [o for o in outcome.outcomes if o.column == "signal_date"]
+        assert not dated.success
+        assert dated.unexpected_count == len(dates) - 1
