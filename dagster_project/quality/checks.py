@@ -15,7 +15,7 @@ from dagster_project.ingest.assets import raw_asset_key
 from dagster_project.ingest.loader import partition_dir
 from dagster_project.ingest.schemas import SCHEMAS
 from dagster_project.partitions import daily_partitions
-from dagster_project.quality.gx_suites import SuiteOutcome, load_suite_document, suite_columns, validate
+from dagster_project.quality.gx_suites import SuiteOutcome, load_suite_document, query_frame, suite_columns, validate
 from dagster_project.quality.report import record_outcome
 from dagster_project.settings import paths, scoring_config_path
 from dagster_project.transform.scoring_config import load_scoring_config
@@ -82,7 +82,7 @@ def build_raw_check(source: str):
         folder = partition_dir(paths().raw, source, export_date)
         columns = ", ".join(f'"{c}"' for c in suite_columns(suite))
         with duckdb.connect() as con:
-            frame = con.execute(f"select {columns} from read_parquet('{folder}/*.parquet', union_by_name = true)").df()
+            frame = query_frame(con, f"select {columns} from read_parquet('{folder}/*.parquet', union_by_name = true)")
         limit_days = load_suite_document(suite).get("meta", {}).get("freshness_limit_days", 2)
         parameters = {
             "freshness_floor": pd.Timestamp(as_of_end - dt.timedelta(days=limit_days)),
@@ -112,7 +112,7 @@ def as_of_range_of_run(context: AssetCheckExecutionContext) -> tuple[dt.date, dt
 
 def read_warehouse(query: str) -> pd.DataFrame:
     with duckdb.connect(str(paths().warehouse), read_only=True) as con:
-        return con.execute(query).df()
+        return query_frame(con, query)
 
 
 @asset_check(

@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pandas as pd
 
 from dagster_project.settings import EXPECTATIONS_DIR
@@ -70,6 +71,12 @@ class SuiteOutcome:
             return f"{self.suite} on {self.table}: all {len(self.outcomes)} expectations passed on {self.rows} rows"
         lines = [o.describe() for o in self.failures]
         return f"{self.suite} on {self.table} ({self.rows} rows): " + "; ".join(lines)
+
+
+def query_frame(con: duckdb.DuckDBPyConnection, query: str) -> pd.DataFrame:
+    """A query's rows for GX, through Arrow: DuckDB's own `.df()` took 4x as long on 20 M rows of text.
+    Dates come back as datetime64, as from `.df()`, not as Python date objects."""
+    return con.sql(query).to_arrow_table().to_pandas(date_as_object=False)
 
 
 def suite_path(name: str) -> Path:
