@@ -1,9 +1,9 @@
 """The dbt command for a run: a pure function of the as-of range and the scoring rules.
 
-The rules travel as `--vars`; the as-of range travels as environment variables. dbt re-parses the
-whole project whenever `--vars` change, but only the files that read a changed environment
-variable, so keeping the dates (which change every night) out of `--vars` lets each nightly run
-reuse the previous parse.
+The rules travel as `--vars`; the as-of range travels as environment variables, which the models
+read only when executing (dbt/macros/as_of.sql). dbt re-parses the whole project whenever `--vars`
+change, so keeping the dates, which change every night, out of them lets each nightly run reuse
+the previous run's parse.
 """
 
 from __future__ import annotations
