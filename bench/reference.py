@@ -72,7 +72,7 @@ def scoring_script_path() -> Path:
 def prepare(day: dt.date) -> None:
     """Compile the dbt project for the day into one SQL script (untimed)."""
     lean_load(day)
-    target = paths().data_dir / "dbt_target"
+    target = paths().dbt_target
     variables = dbt_vars(load_scoring_config(DEFAULT_SCORING_CONFIG))
     subprocess.run(
         [str(Path(sys.executable).with_name("dbt")), "compile", "--vars", json.dumps(variables),
