@@ -4,7 +4,8 @@
     python bench/reference.py YYYY-MM-DD             # timed: lean load + the scoring script
 
 The lean load reads each landing file once with DuckDB's readers into the raw Parquet layout,
-casting without the pipeline's strict parsing, reject tables, atomic swaps or manifests. The
+casting in the conventions the pipeline infers, without its reject reasons, contract checks,
+atomic swaps or manifests. The
 scoring is the SQL dbt compiles from the project, run as one script on one DuckDB connection:
 no Dagster, no dbt start-up or parsing, no Great Expectations, no publish.
 """
@@ -24,8 +25,9 @@ import duckdb
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from dagster_project.ingest.loader import _reader, export_dates, export_files, partition_dir  # noqa: E402
-from dagster_project.ingest.mappings import match_header, mappings_for  # noqa: E402
+from dagster_project.ingest.loader import export_dates, export_files, parse_expression, partition_dir, plan_file  # noqa: E402
+from dagster_project.ingest.mappings import mappings_for  # noqa: E402
+from dagster_project.ingest.reading import open_source  # noqa: E402
 from dagster_project.ingest.parsing import install_macros  # noqa: E402
 from dagster_project.ingest.schemas import SCHEMAS  # noqa: E402
 from dagster_project.settings import DBT_PROJECT_DIR, DEFAULT_SCORING_CONFIG, paths  # noqa: E402
@@ -43,15 +45,11 @@ def lean_load(day: dt.date) -> None:
             target = partition_dir(paths().raw, source, export_date)
             target.mkdir(parents=True, exist_ok=True)
             for index, path in enumerate(export_files(paths().landing / source / export_date.isoformat())):
-                con.execute(f"create or replace temp view f as select * from {_reader(path)}")
-                header = [row[0] for row in con.execute("describe f").fetchall()]
-                columns = match_header(source, header, mappings, path.name).columns
+                # The same readers and the same number and date conventions as the pipeline decides.
+                plan = plan_file(con, schema, mappings[source], open_source(con, path, target.parent), export_date)
                 select = []
                 for column in schema.columns:
-                    headers = columns.get(column.name)
-                    value = f'cast("{headers[0]}" as varchar)' if headers else "null"
-                    if column.type != "text":
-                        value = f"abm_parse_{column.type}({value})"
+                    value = parse_expression(column, plan, plan.raw_text[column.name])
                     if column.name == "domain":
                         value = f"abm_normalise_domain({value})"
                     select.append(f"{value} as {column.name}")
@@ -60,7 +58,7 @@ def lean_load(day: dt.date) -> None:
                 con.execute(
                     f"""copy (select *, '{source}' as _source, date '{export_date}' as _export_date,
                                      '{path.name}' as _source_file, 0 as _row_number
-                              from (select {', '.join(select)} from f))
+                              from (select {', '.join(select)} from source_file))
                         to '{target / f"{index:03d}.parquet"}' (format parquet)"""
                 )
 

@@ -43,7 +43,7 @@ def rejects(paths: Paths, source: str, day: dt.date = DAY):
 SALESFORCE_ACCOUNTS = (
     BOM
     + "Id,Name,Website,Industry,NumberOfEmployees,AnnualRevenue,BillingCountry,IsDeleted,CreatedDate,Description\n"
-    + '001A,"Acme, Inc.",HTTPS://WWW.Acme.com/about,Software,"1,200","$5,000,000",US,no,03/01/2024,"Line one\nline two"\n'
+    + '001A,"Acme, Inc.",HTTPS://WWW.Acme.com/about,Software,"1,200","$5,000,000",US,no,03/25/2024,"Line one\nline two"\n'
     + "001B,Globex,globex.io.,,45,,DE,0,2024-02-01T10:00:00.000Z,\n"
 )
 
@@ -58,7 +58,7 @@ def test_salesforce_csv_with_bom_quotes_newlines_and_thousands(locations):
     assert acme["employees"] == 1200 and acme["annual_revenue"] == 5_000_000
     assert acme["domain"] == "acme.com" and globex["domain"] == "globex.io"
     assert acme["is_deleted"] == False  # noqa: E712 - a numpy bool
-    assert str(acme["created_date"])[:10] == "2024-03-01" and str(globex["created_date"])[:10] == "2024-02-01"
+    assert str(acme["created_date"])[:10] == "2024-03-25" and str(globex["created_date"])[:10] == "2024-02-01"
     assert acme["_source_file"] == "Account.csv" and list(rows["_row_number"]) == [1, 2]
     assert str(acme["_export_date"])[:10] == DAY.isoformat()
     assert globex["industry"] is None or globex["industry"] != globex["industry"]
@@ -171,7 +171,7 @@ def test_unparseable_values_go_to_rejects_with_reasons(locations, monkeypatch):
 def test_too_many_rejects_fail_the_file_with_examples(locations):
     write_text(
         landing(locations, "crm_accounts") / "Account.csv",
-        "Id,Name,NumberOfEmployees\n001A,Acme,lots\n001B,Globex,40\n",
+        "Id,Name,Website,NumberOfEmployees\n001A,Acme,acme.com,lots\n001B,Globex,globex.io,40\n",
     )
     with pytest.raises(ExportRejected, match=r"Account.csv: 1 of 2 rows \(50%\) could not be parsed.*row 1: column NumberOfEmployees: lots"):
         load_export(locations, "crm_accounts", DAY, None)

@@ -8,10 +8,10 @@ renamed over raw/<source>/export_date=<date>/. A failed export leaves the raw la
 from __future__ import annotations
 
 import datetime as dt
-import gzip
 import hashlib
 import json
 import os
+import re
 import shutil
 import uuid
 from dataclasses import asdict, dataclass, field
@@ -20,15 +20,17 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.faults import pause_point
-from dagster_project.ingest.mappings import Mapping, MappingError, match_header, mappings_for
+from dagster_project.ingest.formats import AmbiguousFormat, decide, label, profile
+from dagster_project.ingest.mappings import Mapping, MappingError, Match, match_header, mappings_for
 from dagster_project.ingest.parsing import install_macros
-from dagster_project.ingest.schemas import SCHEMAS, SourceSchema
+from dagster_project.ingest.reading import VIEW, SourceFile, UnreadableFile, first_line, malformed_lines, open_source
+from dagster_project.ingest.schemas import SCHEMAS, Column, SourceSchema
 from dagster_project.settings import Paths
 
-CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt", ".txt.gz")
-PARQUET_SUFFIXES = (".parquet",)
-JSON_SUFFIXES = (".jsonl", ".ndjson", ".json", ".jsonl.gz", ".ndjson.gz")
 DEFAULT_MAX_REJECT_SHARE = 0.05
+# A column in a source's contract (an account's website, a contact's email) may be empty on some rows,
+# not on most: a relabelled or shifted column loads every row without it.
+DEFAULT_MAX_EMPTY_SHARE = 0.5
 
 
 class ExportRejected(Exception):
@@ -41,6 +43,7 @@ class FileResult:
     mapping: str
     rows: int
     rejects: int
+    footer_lines: int = 0
 
 
 @dataclass
@@ -62,6 +65,10 @@ class ExportResult:
 
 def max_reject_share() -> float:
     return float(os.environ.get("ABM_MAX_REJECT_SHARE", DEFAULT_MAX_REJECT_SHARE))
+
+
+def max_empty_share() -> float:
+    return float(os.environ.get("ABM_MAX_EMPTY_SHARE", DEFAULT_MAX_EMPTY_SHARE))
 
 
 def export_dates(paths: Paths, source: str, up_to: dt.date) -> list[dt.date]:
@@ -162,41 +169,61 @@ def _swap_into_place(new: Path, target: Path) -> None:
     shutil.rmtree(trash, ignore_errors=True)
 
 
-def _reader(path: Path) -> str:
-    name = path.name.lower()
-    quoted = str(path).replace("'", "''")
-    if name.endswith(PARQUET_SUFFIXES):
-        return f"read_parquet('{quoted}')"
-    if name.endswith(JSON_SUFFIXES):
-        return f"read_json('{quoted}', format = 'newline_delimited')"
-    if name.endswith(CSV_SUFFIXES):
-        return (
-            f"read_csv('{quoted}', header = true, all_varchar = true, store_rejects = true, "
-            "rejects_table = 'csv_rejects', rejects_scan = 'csv_scans')"
-        )
-    raise ExportRejected(
-        f"{path}: unsupported file type; expected one of {CSV_SUFFIXES + PARQUET_SUFFIXES + JSON_SUFFIXES}"
-    )
+@dataclass
+class FilePlan:
+    """How one file is read: its mapping, the text each canonical column comes from, and how it parses."""
+
+    source: SourceFile
+    match: Match
+    raw_text: dict[str, str]  # canonical column -> SQL expression of its text
+    conventions: dict[str, str] = field(default_factory=dict)  # canonical column -> us/eu or mdy/dmy
+    headers: dict[str, str] = field(default_factory=dict)  # canonical column -> the header it is read from
 
 
-def _check_text_encoding(path: Path, sample_bytes: int = 1 << 16) -> None:
-    """CSV exports must be UTF-8 (a BOM is fine): say so plainly instead of loading mojibake."""
+def plan_file(
+    con: duckdb.DuckDBPyConnection, schema: SourceSchema, mappings: list[Mapping], source: SourceFile, export_date: dt.date
+) -> FilePlan:
+    """Match the header to a mapping and decide each typed column's number or date convention."""
+    path = source.path
     try:
-        opener = gzip.open if path.name.lower().endswith(".gz") else open
-        with opener(path, "rb") as handle:
-            head = handle.read(sample_bytes)
-    except (OSError, EOFError) as error:
-        raise ExportRejected(f"{path}: cannot be read: {error}") from error
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
-        raise ExportRejected(f"{path}: cannot be read: the file is UTF-16 or binary, expected UTF-8 text; re-export it as UTF-8 CSV")
+        match = match_header(schema.name, source.header, {schema.name: mappings}, str(path))
+    except MappingError as error:
+        raise ExportRejected(str(error)) from error
+    if match.duplicated:
+        pairs = "; ".join(f"{base!r} and {copy!r}" for base, copy in match.duplicated.items())
+        raise ExportRejected(f"{path}: the header has a column it needs twice ({pairs}); keep one and re-export")
+    raw_text, headers = {}, {}
+    for column in schema.columns:
+        if column.name in match.columns:
+            found = match.columns[column.name]
+            raw_text[column.name] = "coalesce(" + ", ".join(_text_of(h, source.json_columns) for h in found) + ")"
+            headers[column.name] = found[0]
+        elif column.name in match.derived:
+            raw_text[column.name] = _sql_string(_derived_value(match.derived[column.name], path, export_date))
+            headers[column.name] = match.derived[column.name]
+        else:
+            raw_text[column.name] = "cast(null as varchar)"
+    typed = {
+        c.name: (headers[c.name], c.type, raw_text[c.name])
+        for c in schema.columns
+        if c.type in ("integer", "number", "date") and c.name in match.columns
+    }
     try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as error:
-        if error.start < len(head) - 3:  # not just a character cut by the sample's end
-            raise ExportRejected(
-                f"{path}: cannot be read: not UTF-8 (byte 0x{head[error.start]:02x} at offset {error.start}); "
-                "re-export it as UTF-8 CSV"
-            ) from error
+        conventions = decide(profile(con, typed, VIEW), match.mapping.options, match.mapping.name)
+    except AmbiguousFormat as error:
+        raise ExportRejected(f"{path}: {error}") from error
+    except duckdb.Error as error:
+        raise ExportRejected(f"{path}: cannot be read: {first_line(error)}") from error
+    return FilePlan(source, match, raw_text, dict(zip(typed, conventions)), headers)
+
+
+def _derived_value(kind: str, path: Path, export_date: dt.date) -> str:
+    if kind == "from_export_date":
+        return export_date.isoformat()
+    found = re.search(r"(20\d\d)-?(\d\d)-?(\d\d)", path.name)
+    if not found:
+        raise ExportRejected(f"{path}: the mapping takes the date from the file name, but the name holds no YYYY-MM-DD date")
+    return "-".join(found.groups())
 
 
 def _sql_string(value: str) -> str:
@@ -216,43 +243,31 @@ def _load_file(
     scratch: Path,
     index: int,
 ) -> FileResult:
-    con.execute("drop table if exists csv_rejects; drop table if exists csv_scans")
-    if path.stat().st_size == 0:
-        raise ExportRejected(f"{path}: the file is empty (expected a header and at least one row)")
-    if path.name.lower().endswith(CSV_SUFFIXES):
-        _check_text_encoding(path)
     try:
-        con.execute(f"create or replace temp view source_file as select * from {_reader(path)}")
-        described = con.execute("describe source_file").fetchall()
-        header = [row[0] for row in described]
-        json_columns = {row[0] for row in described if row[1] == "JSON"}
-    except duckdb.Error as error:
-        raise ExportRejected(f"{path}: cannot be read: {_first_line(error)}") from error
-    try:
-        match = match_header(schema.name, header, {schema.name: mappings}, str(path))
-    except MappingError as error:
-        raise ExportRejected(str(error)) from error
-
+        source = open_source(con, path, scratch)
+    except UnreadableFile as error:
+        raise ExportRejected(f"{path}: cannot be read: {error}") from error
+    plan = plan_file(con, schema, mappings, source, export_date)
     stem = f"{index:03d}-{_safe_stem(path.name)}"
     parsed_file = _sql_string(str(scratch / f"{stem}.parsed.parquet"))
     try:
-        query = _parse_query(schema, match.columns, json_columns, path, export_date)
-        con.execute(f"copy ({query}) to {parsed_file} (format parquet)")
+        con.execute(f"copy ({parse_query(schema, plan, export_date)}) to {parsed_file} (format parquet)")
     except duckdb.Error as error:
-        raise ExportRejected(f"{path}: cannot be read: {_first_line(error)}") from error
+        raise ExportRejected(f"{path}: cannot be read: {first_line(error)}") from error
     # Rows keep the reader's order on the way in, so the position in the parsed file is the data row's
     # number in the export. Numbering them here costs nothing; a row_number() while parsing made the
     # whole parse wait for one thread (twice the time on a 20 M-row export).
     con.execute(
-        "create or replace temp view parsed as select * exclude (file_row_number), file_row_number + 1 as _row_number "
+        "create or replace temp view parsed as select * exclude (file_row_number), "
+        f"file_row_number + {1 + source.row_offset} as _row_number "
         f"from read_parquet({parsed_file}, file_row_number = true)"
     )
-    (rows, rejected) = con.execute("select count(*), count(_reject_reason) from parsed").fetchone()
-    malformed = _malformed_lines(con)
-    total = rows + len(malformed)
+    counts = _counts(con, schema, plan)
+    malformed = malformed_lines(con, source)
+    total = counts["rows"] + len(malformed)
     if total == 0:
         raise ExportRejected(f"{path}: the file has a header but no data rows")
-    rejects = rejected + len(malformed)
+    rejects = counts["rejected"] + len(malformed)
     share = rejects / total
     if share > max_reject_share():
         examples = con.execute(
@@ -263,6 +278,7 @@ def _load_file(
             f"{path}: {rejects} of {total} rows ({share:.0%}) could not be parsed, more than the "
             f"{max_reject_share():.0%} allowed; for example {detail}"
         )
+    _check_contract(schema, plan, counts)
     columns = ", ".join(_ident(c) for c in _output_columns(schema))
     con.execute(
         f"copy (select {columns} from parsed where _reject_reason is null) "
@@ -270,7 +286,31 @@ def _load_file(
     )
     if rejects:
         _write_rejects(con, schema, path, export_date, malformed, scratch / "rejects" / (stem + ".parquet"))
-    return FileResult(path.name, match.mapping.name, rows - rejected, rejects)
+    footer_lines = len(source.footer_line_numbers) or len(source.footer)
+    return FileResult(path.name, plan.match.mapping.name, counts["rows"] - counts["rejected"], rejects, footer_lines)
+
+
+def _counts(con: duckdb.DuckDBPyConnection, schema: SourceSchema, plan: FilePlan) -> dict[str, int]:
+    """Rows, rejected rows, and per contract column the accepted rows that leave it empty."""
+    contract = [c for c in schema.contract if c in plan.match.columns]
+    empties = [f"count_if(_reject_reason is null and {_ident(c)} is null)" for c in contract]
+    row = con.execute(f"select count(*), count(_reject_reason) {''.join(', ' + e for e in empties)} from parsed").fetchone()
+    return {"rows": row[0], "rejected": row[1], **{f"empty:{c}": n for c, n in zip(contract, row[2:])}}
+
+
+def _check_contract(schema: SourceSchema, plan: FilePlan, counts: dict[str, int]) -> None:
+    """A column the source cannot do without, present but mostly empty, fails the export: a renamed or
+    shifted column would otherwise load every row without it."""
+    accepted = counts["rows"] - counts["rejected"]
+    limit = max_empty_share()
+    for column in schema.contract:
+        empty = counts.get(f"empty:{column}", 0)
+        if accepted and empty / accepted > limit:
+            raise ExportRejected(
+                f"{plan.source.path}: column {plan.headers[column]} ({column}) is empty on {empty} of {accepted} rows "
+                f"({empty / accepted:.0%}), more than the {limit:.0%} allowed; check that the column holds "
+                f"{column.replace('_', ' ')} values (ABM_MAX_EMPTY_SHARE)"
+            )
 
 
 def _text_of(header: str, json_columns: set[str]) -> str:
@@ -279,31 +319,46 @@ def _text_of(header: str, json_columns: set[str]) -> str:
     return f"nullif(trim({value}), '')"
 
 
-def _parse_query(
-    schema: SourceSchema, columns: dict[str, tuple[str, ...]], json_columns: set[str], path: Path, export_date: dt.date
-) -> str:
+def parse_expression(column: Column, plan: FilePlan, raw: str) -> str:
+    if column.type == "id":
+        value = f"nullif(trim(split_part({raw}, ';', 1)), '')"  # a multi-valued cell's first id is the primary
+        return f"abm_salesforce_id({value})" if plan.match.mapping.options.get("salesforce_ids") else value
+    if column.type in ("integer", "number", "date"):
+        return f"abm_parse_{column.type}_{plan.conventions.get(column.name, 'mdy' if column.type == 'date' else 'us')}({raw})"
+    return f"abm_parse_{column.type}({raw})"
+
+
+def _expected(column: Column, plan: FilePlan) -> str:
+    convention = plan.conventions.get(column.name)
+    if column.type == "date":
+        return f"a valid date (ISO or {label('date', convention or 'mdy')})"
+    if column.type in ("integer", "number"):
+        return f"a valid {column.type} (written {label('number', convention or 'us')})"
+    return f"a valid {column.type}"
+
+
+def parse_query(schema: SourceSchema, plan: FilePlan, export_date: dt.date) -> str:
+    """Every row of the file with each canonical column parsed, the reason it is rejected (if it is)
+    and its raw text for the rejects table."""
     raw_values, parsed_values, problems = [], [], []
     for column in schema.columns:
-        headers = columns.get(column.name, ())
-        header = headers[0] if headers else None
-        raw = f"coalesce({', '.join(_text_of(h, json_columns) for h in headers)})" if headers else "cast(null as varchar)"
-        raw_values.append(f"{raw} as {_ident(column.name + '__raw')}")
-        value = f"abm_parse_{column.type}({_ident(column.name + '__raw')})"
+        raw = _ident(column.name + "__raw")
+        raw_values.append(f"{plan.raw_text[column.name]} as {raw}")
+        value = parse_expression(column, plan, raw)
         if column.name == schema.email_column:
             value = f"lower({value})"
         if column.name == "domain":
             value = f"abm_normalise_domain({value})"
         parsed_values.append(f"{value} as {_ident(column.name)}")
-        if column.type != "text" and header:
+        header = plan.headers.get(column.name)
+        if column.type not in ("text", "id") and header:
             problems.append(
-                f"case when {_ident(column.name + '__raw')} is not null and {value} is null then "
-                f"'column {_sql_string(header)[1:-1]}: ' || {_ident(column.name + '__raw')} "
-                f"|| ' is not a valid {column.type}' end"
+                f"case when {raw} is not null and {value} is null then "
+                f"'column {_sql_string(header)[1:-1]}: ' || {raw} || ' is not {_expected(column, plan)}' end"
             )
         if column.required:
             problems.append(
-                f"case when {_ident(column.name + '__raw')} is null then "
-                f"'column {_sql_string(header or column.name)[1:-1]} ({column.name}) is empty' end"
+                f"case when {raw} is null then 'column {_sql_string(header or column.name)[1:-1]} ({column.name}) is empty' end"
             )
     derives_domain = schema.domain_from and schema.domain_from != "domain"
     domain = f", abm_normalise_domain({_ident(schema.domain_from)}) as domain" if derives_domain else ""
@@ -312,7 +367,7 @@ def _parse_query(
     columns = ", ".join(_ident(c) for c in _output_columns(schema) if c != "_row_number")
     return f"""
         with raw_values as (
-            select {", ".join(raw_values)} from source_file
+            select {", ".join(raw_values)} from {VIEW}
         ),
         parsed as (
             select *, {", ".join(parsed_values)} from raw_values
@@ -322,7 +377,7 @@ def _parse_query(
                 {reason} as _reject_reason,
                 {_sql_string(schema.name)} as _source,
                 date {_sql_string(export_date.isoformat())} as _export_date,
-                {_sql_string(path.name)} as _source_file
+                {_sql_string(plan.source.path.name)} as _source_file
             from parsed
         )
         select {columns}, _reject_reason,
@@ -336,16 +391,6 @@ def _output_columns(schema: SourceSchema) -> list[str]:
     if schema.domain_from and "domain" not in columns:
         columns.append("domain")
     return columns + ["_source", "_export_date", "_source_file", "_row_number"]
-
-
-def _malformed_lines(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str, str]]:
-    """Lines DuckDB's CSV reader could not split into the header's columns (truncated, bad encoding)."""
-    exists = con.execute(
-        "select count(*) from duckdb_tables() where table_name = 'csv_rejects'"
-    ).fetchone()[0]
-    if not exists:
-        return []
-    return con.execute("select line, error_message, csv_line from csv_rejects order by line").fetchall()
 
 
 def _write_rejects(con, schema: SourceSchema, path: Path, export_date: dt.date, malformed, target: Path) -> None:
@@ -370,10 +415,6 @@ def _write_rejects(con, schema: SourceSchema, path: Path, export_date: dt.date, 
 
 def _safe_stem(name: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)[:60]
-
-
-def _first_line(error: Exception) -> str:
-    return str(error).strip().splitlines()[0]
 
 
 def load_pending(paths: Paths, source: str, up_to: dt.date, mappings_file: Path | None) -> tuple[list[ExportResult], list[str]]:

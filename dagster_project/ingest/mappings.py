@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -11,6 +12,16 @@ import yaml
 from dagster_project.ingest.schemas import SCHEMAS
 
 BUILTIN_MAPPINGS = Path(__file__).with_name("builtin_mappings.yml")
+
+# Options a mapping may set besides its columns, and the values each accepts.
+OPTIONS = {
+    "number_format": ("us", "eu"),  # for columns whose numbers read both ways (1.200)
+    "date_format": ("mdy", "dmy"),  # for columns whose dates read both ways (03/04/2024)
+    "salesforce_ids": (True, False),  # 15-character ids become the 18-character form
+}
+# Spellings that take a column's value from the delivery instead of the file (a weekly intent file
+# with no date column is the signal of the week it was delivered).
+DERIVED = ("from_export_date", "from_file_name")
 
 
 class MappingError(ValueError):
@@ -21,21 +32,26 @@ class MappingError(ValueError):
 class Mapping:
     source: str
     name: str
-    accepted: dict[str, tuple[str, ...]]  # canonical column -> accepted header spellings
+    accepted: dict[str, tuple[str, ...]]  # canonical column -> accepted header spellings (and DERIVED)
+    options: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Match:
     mapping: Mapping
     columns: dict[str, tuple[str, ...]]  # canonical column -> the headers present, in order of preference
+    derived: dict[str, str] = field(default_factory=dict)  # canonical column -> a DERIVED source
+    duplicated: dict[str, str] = field(default_factory=dict)  # header the mapping reads -> its duplicate
 
 
-def _normalise_header(header: str) -> str:
+def normalise_header(header: str) -> str:
     return header.lstrip("\ufeff").strip().lower()
 
 
 def load_mappings(paths: tuple[Path, ...]) -> dict[str, list[Mapping]]:
-    mappings: dict[str, list[Mapping]] = {source: [] for source in SCHEMAS}
+    """Mappings by source; a later file's mapping of the same name extends the earlier one
+    (a team sets `number_format: eu` on the built-in `hubspot_ui` without repeating its columns)."""
+    by_name: dict[tuple[str, str], Mapping] = {}
     for path in paths:
         if not path.exists():
             continue
@@ -44,20 +60,35 @@ def load_mappings(paths: tuple[Path, ...]) -> dict[str, list[Mapping]]:
             if source not in SCHEMAS:
                 raise MappingError(f"{path}: unknown source {source!r}; expected one of {sorted(SCHEMAS)}")
             for name, columns in (layouts or {}).items():
-                mappings[source].append(_parse_mapping(path, source, name, columns))
+                parsed = _parse_mapping(path, source, name, columns or {})
+                earlier = by_name.get((source, name))
+                if earlier:
+                    parsed = Mapping(source, name, {**earlier.accepted, **parsed.accepted}, {**earlier.options, **parsed.options})
+                by_name[(source, name)] = parsed
+    mappings: dict[str, list[Mapping]] = {source: [] for source in SCHEMAS}
+    for (source, _), mapping in by_name.items():
+        mappings[source].append(mapping)
     return mappings
 
 
-def _parse_mapping(path: Path, source: str, name: str, columns: dict) -> Mapping:
+def _parse_mapping(path: Path, source: str, name: str, entries: dict) -> Mapping:
     known = {c.name for c in SCHEMAS[source].columns}
+    options = {key: value for key, value in entries.items() if key in OPTIONS}
+    columns = {key: value for key, value in entries.items() if key not in OPTIONS}
     unknown = sorted(set(columns) - known)
     if unknown:
-        raise MappingError(f"{path}: mapping {source}.{name} names unknown columns {unknown}; known: {sorted(known)}")
+        raise MappingError(
+            f"{path}: mapping {source}.{name} names unknown columns {unknown}; known: {sorted(known)}; "
+            f"options: {sorted(OPTIONS)}"
+        )
+    for key, value in options.items():
+        if value not in OPTIONS[key]:
+            raise MappingError(f"{path}: mapping {source}.{name}: {key} is {value!r}; expected one of {list(OPTIONS[key])}")
     accepted = {
         canonical: tuple([headers] if isinstance(headers, str) else headers)
         for canonical, headers in columns.items()
     }
-    return Mapping(source, name, accepted)
+    return Mapping(source, name, accepted, options)
 
 
 @lru_cache(maxsize=8)
@@ -66,35 +97,66 @@ def mappings_for(extra_file: Path | None) -> dict[str, list[Mapping]]:
     return load_mappings(paths)
 
 
-def resolve(mapping: Mapping, header: list[str]) -> dict[str, tuple[str, ...]]:
-    """Each canonical column's spellings present in the header; several are coalesced in order
-    (JSON Lines records may carry `week` in one record and `date` in the next)."""
-    by_normalised = {_normalise_header(h): h for h in header}
-    resolved = {}
+def resolve(mapping: Mapping, header: list[str]) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
+    """Each canonical column's spellings present in the header, in order of preference (JSON Lines
+    records may carry `week` in one record and `date` in the next, so several are coalesced), and
+    the columns taken from the delivery because the header has none of their spellings."""
+    by_normalised = {normalise_header(h): h for h in header}
+    resolved, derived = {}, {}
     for canonical, spellings in mapping.accepted.items():
-        present = tuple(dict.fromkeys(by_normalised[_normalise_header(s)] for s in spellings if _normalise_header(s) in by_normalised))
+        present = tuple(dict.fromkeys(
+            by_normalised[normalise_header(s)] for s in spellings if normalise_header(s) in by_normalised
+        ))
         if present:
             resolved[canonical] = present
-    return resolved
+        elif fallback := next((s for s in spellings if s in DERIVED), None):
+            derived[canonical] = fallback
+    return resolved, derived
 
 
 def match_header(source: str, header: list[str], mappings: dict[str, list[Mapping]], file_name: str) -> Match:
-    """The mapping that finds every required column and the most columns overall, or a clear error."""
-    required = SCHEMAS[source].required
-    candidates = []
-    for mapping in mappings[source]:
-        resolved = resolve(mapping, header)
-        missing = [c for c in required if c not in resolved]
-        candidates.append((len(missing), -len(resolved), mapping, resolved, missing))
-    complete = [c for c in candidates if c[0] == 0]
-    if complete:
-        _, _, mapping, resolved, _ = min(complete, key=lambda c: c[1])
-        return Match(mapping, resolved)
-    _, _, closest, _, missing = min(candidates, key=lambda c: (c[0], c[1]))
-    wanted = ", ".join(f"{'/'.join(closest.accepted.get(c, (c,)))} ({c})" for c in missing)
+    """The mapping that finds every column the source needs and the most columns overall, or a clear error."""
+    candidates = rank_mappings(source, header, mappings)
+    if not candidates[0].missing:
+        best = candidates[0]
+        return Match(best.mapping, best.columns, best.derived, _duplicates(best.columns, header))
+    closest = candidates[0]
+    wanted = ", ".join(f"{'/'.join(closest.mapping.accepted.get(c, (c,)))} ({c})" for c in closest.missing)
     seen = ", ".join(h.lstrip("\ufeff") for h in header)
     raise MappingError(
         f"{file_name}: the header matches no {source} mapping. Columns seen: [{seen}]. "
-        f"Closest mapping '{closest.name}' is missing: {wanted}. "
+        f"Closest mapping '{closest.mapping.name}' is missing: {wanted}. "
         f"Add a mapping for this layout in config/column_mappings.yml."
     )
+
+
+@dataclass(frozen=True)
+class Candidate:
+    mapping: Mapping
+    columns: dict[str, tuple[str, ...]]
+    derived: dict[str, str]
+    missing: list[str]
+
+
+def rank_mappings(source: str, header: list[str], mappings: dict[str, list[Mapping]]) -> list[Candidate]:
+    """Every mapping of a source against a header, best first: fewest required columns missing, then
+    the most columns found."""
+    needed = SCHEMAS[source].needed_in_header
+    candidates = []
+    for mapping in mappings[source]:
+        columns, derived = resolve(mapping, header)
+        missing = [c for c in needed if c not in columns and c not in derived]
+        candidates.append(Candidate(mapping, columns, derived, missing))
+    return sorted(candidates, key=lambda c: (len(c.missing), -len(c.columns)))
+
+
+def _duplicates(columns: dict[str, tuple[str, ...]], header: list[str]) -> dict[str, str]:
+    """Headers the mapping reads that the file has twice (readers rename the second `Name` to `Name_1`)."""
+    present = set(header)
+    used = {h for headers in columns.values() for h in headers}
+    found = {}
+    for name in header:
+        base = re.fullmatch(r"(.+)_(\d+)", name)
+        if base and base.group(1) in present and base.group(1) in used:
+            found[base.group(1)] = name
+    return found

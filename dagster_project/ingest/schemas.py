@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-TYPES = ("text", "integer", "number", "date", "boolean")
-
-
 @dataclass(frozen=True)
 class Column:
     name: str
-    type: str = "text"
-    required: bool = False
+    type: str = "text"  # text, id, integer, number, date or boolean
+    required: bool = False  # every row must have a value (a row without one is rejected)
+    in_contract: bool = False  # every export must have the column (most rows carry a value)
 
 
 @dataclass(frozen=True)
@@ -33,14 +31,22 @@ class SourceSchema:
     def required(self) -> list[str]:
         return [c.name for c in self.columns if c.required]
 
+    @property
+    def contract(self) -> list[str]:
+        """Columns an export cannot do without: without them it loads, and scores, wrongly."""
+        return [c.name for c in self.columns if c.required or c.in_contract]
+
+    @property
+    def needed_in_header(self) -> list[str]:
+        return self.contract
+
 
 def _cols(*specs: str) -> tuple[Column, ...]:
-    """'name:type!' -> Column; '!' marks a required column."""
+    """'name:type!' -> Column; '!' marks a required column, '*' one in the export's contract."""
     out = []
     for spec in specs:
-        required = spec.endswith("!")
-        name, _, type_ = spec.rstrip("!").partition(":")
-        out.append(Column(name, type_ or "text", required))
+        name, _, type_ = spec.rstrip("!*").partition(":")
+        out.append(Column(name, type_ or "text", spec.endswith("!"), spec.endswith("*")))
     return tuple(out)
 
 
@@ -50,9 +56,9 @@ SCHEMAS: dict[str, SourceSchema] = {
         SourceSchema(
             "crm_accounts",
             _cols(
-                "account_id!", "account_name!", "website", "industry", "employees:integer",
-                "annual_revenue:number", "country", "state", "account_type", "owner_id", "parent_id",
-                "is_deleted:boolean", "merged_into_id", "merged_record_ids", "last_activity_date:date",
+                "account_id:id!", "account_name!", "website*", "industry", "employees:integer",
+                "annual_revenue:number", "country", "state", "account_type", "owner_id:id", "parent_id:id",
+                "is_deleted:boolean", "merged_into_id:id", "merged_record_ids", "last_activity_date:date",
                 "created_date:date",
                 "last_modified_date:date",
             ),
@@ -63,7 +69,8 @@ SCHEMAS: dict[str, SourceSchema] = {
         SourceSchema(
             "crm_contacts",
             _cols(
-                "contact_id!", "account_id", "first_name", "last_name", "email", "title", "department",
+                "contact_id:id!", "account_id:id*", "associated_account_ids", "first_name", "last_name", "email*",
+                "title", "department",
                 "is_email_bounced:boolean", "email_bounced_date:date", "email_bounced_reason",
                 "last_activity_date:date", "has_opted_out:boolean", "has_left_company:boolean",
                 "is_deleted:boolean", "last_modified_date:date",
@@ -76,7 +83,7 @@ SCHEMAS: dict[str, SourceSchema] = {
         SourceSchema(
             "crm_opportunities",
             _cols(
-                "opportunity_id!", "account_id!", "opportunity_name", "stage_name", "amount:number",
+                "opportunity_id:id!", "account_id:id!", "opportunity_name", "stage_name", "amount:number",
                 "close_date:date", "is_closed:boolean", "is_won:boolean", "created_date:date",
             ),
             key=("opportunity_id",),
@@ -84,7 +91,7 @@ SCHEMAS: dict[str, SourceSchema] = {
         SourceSchema(
             "crm_activities",
             _cols(
-                "activity_id", "account_id", "email_domain", "contact_email", "activity_type!",
+                "activity_id:id", "account_id:id", "email_domain", "contact_email", "activity_type!",
                 "activity_date:date!",
             ),
             key=("activity_id",),
@@ -104,7 +111,7 @@ SCHEMAS: dict[str, SourceSchema] = {
             "intent",
             _cols(
                 "domain!", "company_name", "topic!", "score:number!", "score_delta:number",
-                "signal_date:date!",
+                "signal_date:date!", "metro_area",
             ),
             key=("domain", "topic", "signal_date"),
             domain_from="domain",
