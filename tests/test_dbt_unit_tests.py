@@ -27,4 +27,4 @@ def test_every_dbt_unit_test_passes(data_dir):
     assert built.returncode == 0, built.stdout[-3000:]
     result = dbt("test", "--select", "test_type:unit")
     assert result.returncode == 0, result.stdout[-5000:]
-    assert "PASS=10" in result.stdout, result.stdout[-2000:]
+    assert "PASS=11" in result.stdout, result.stdout[-2000:]

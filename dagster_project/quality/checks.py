@@ -22,6 +22,8 @@ from dagster_project.transform.scoring_config import load_scoring_config
 
 EARLIEST_PLAUSIBLE_DATE = pd.Timestamp("1900-01-01")
 DEFAULT_MAX_UNREACHABLE_TIER_1_SHARE = 0.5
+# Event rows may be dated after their export (a meeting booked ahead); beyond this they are implausible.
+FUTURE_HORIZON_DAYS = 366
 
 
 def check_result(context: AssetCheckExecutionContext, outcome: SuiteOutcome, extra: dict | None = None) -> AssetCheckResult:
@@ -83,16 +85,22 @@ def build_raw_check(source: str):
         columns = ", ".join(f'"{c}"' for c in suite_columns(suite))
         with duckdb.connect() as con:
             frame = query_frame(con, f"select {columns} from read_parquet('{folder}/*.parquet', union_by_name = true)")
-        limit_days = load_suite_document(suite).get("meta", {}).get("freshness_limit_days", 2)
-        parameters = {
-            "freshness_floor": pd.Timestamp(as_of_end - dt.timedelta(days=limit_days)),
-            "earliest_date": EARLIEST_PLAUSIBLE_DATE,
-            "latest_date": pd.Timestamp(export_date + dt.timedelta(days=1)),
-        }
+        parameters = raw_suite_parameters(suite, export_date, as_of_end)
         outcome = validate(suite, f"raw/{source}/export_date={export_date}", frame, parameters)
         return check_result(context, outcome, {"export_date": export_date.isoformat()})
 
     return raw_export_check
+
+
+def raw_suite_parameters(suite: str, export_date: dt.date, as_of_end: dt.date) -> dict:
+    """The dates a raw suite compares with: freshness against the as-of date, plausibility against the export's."""
+    limit_days = load_suite_document(suite).get("meta", {}).get("freshness_limit_days", 2)
+    return {
+        "freshness_floor": pd.Timestamp(as_of_end - dt.timedelta(days=limit_days)),
+        "earliest_date": EARLIEST_PLAUSIBLE_DATE,
+        "latest_date": pd.Timestamp(export_date + dt.timedelta(days=1)),
+        "horizon_date": pd.Timestamp(export_date + dt.timedelta(days=FUTURE_HORIZON_DAYS)),
+    }
 
 
 def as_of_range_of_run(context: AssetCheckExecutionContext) -> tuple[dt.date, dt.date]:

@@ -69,6 +69,7 @@ flagged as (
         contact_id,
         mapped_account_id as account_id,
         account_id as crm_account_id,
+        associated_account_ids,
         first_name,
         last_name,
         title,

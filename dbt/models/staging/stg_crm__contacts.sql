@@ -6,6 +6,7 @@ renamed as (
     select
         contact_id,
         account_id,
+        associated_account_ids,
         first_name,
         last_name,
         email,
