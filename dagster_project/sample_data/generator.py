@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.ingest.parsing import install_macros
 from dagster_project.sample_data import vocab
 from dagster_project.sample_data.layouts import LAYOUTS, layouts_for
 
@@ -60,13 +61,14 @@ def generate(spec: SampleSpec, out_dir: Path, threads: int | None = None) -> dic
     con = duckdb.connect()
     if threads:
         con.execute(f"set threads = {int(threads)}")
+    install_macros(con)  # the Salesforce id checksum
     _create_macros(con, spec.seed, vocab.tracked_topics(spec.intent_topics))
     _create_entities(con, spec)
     rows = dict.fromkeys(SOURCES, 0)
     for day_index, export_date in enumerate(spec.export_dates):
         for source in SOURCES:
             for layout in layouts_for(source, day_index, export_date):
-                rows[source] += _write_export(con, out_dir, source, export_date, day_index, spec.days, layout)
+                rows[source] += _write_export(con, out_dir, source, export_date, day_index, spec, layout)
     con.close()
     return rows
 
@@ -104,7 +106,8 @@ def _create_entities(con: duckdb.DuckDBPyConnection, spec: SampleSpec) -> None:
         )
         select
             i,
-            '001' || lpad(cast(i as varchar), 15, '0') as account_id,
+            -- Salesforce ids: a 15-character case-sensitive id plus its 3-character checksum
+            abm_salesforce_id('0015g' || chr(cast(65 + i % 26 as integer)) || lpad(cast(i as varchar), 9, '0')) as account_id,
             base_name || ' ' || suffix as account_name,
             replace(lower(base_name), ' ', '') || tld as domain,
             case
@@ -124,7 +127,8 @@ def _create_entities(con: duckdb.DuckDBPyConnection, spec: SampleSpec) -> None:
             pick(us_states(), 'st', i) as state,
             case when u('typ', i) < 0.85 then 'Prospect' when u('typ', i) < 0.95 then 'Customer' else 'Partner' end
                 as account_type,
-            '005' || lpad(cast(cast(floor(u('own', i) * 12) as integer) as varchar), 15, '0') as owner_id,
+            abm_salesforce_id('0055g' || lpad(cast(cast(floor(u('own', i) * 12) as integer) as varchar), 10, '0'))
+                as owner_id,
             date '{first}' - cast(floor(u('crt', i) * 2500) as integer) as created_date,
             u('eng', i) as engagement_propensity,
             u('int', i) < 0.45 as has_intent,
@@ -151,7 +155,8 @@ def _create_entities(con: duckdb.DuckDBPyConnection, spec: SampleSpec) -> None:
             s.i,
             c.account_id,
             c.domain,
-            '003' || lpad(cast(s.i * 64 + j as varchar), 15, '0') as contact_id,
+            abm_salesforce_id('0035g' || chr(cast(65 + (s.i * 64 + j) % 26 as integer)) || lpad(cast(s.i * 64 + j as varchar), 9, '0'))
+                as contact_id,
             pick(first_names(), 'fn', s.i * 64 + j) as first_name,
             pick(last_names(), 'ln', s.i * 64 + j) as last_name,
             pick(titles(), 'ti', s.i * 64 + j) as title,
@@ -167,22 +172,59 @@ def _create_entities(con: duckdb.DuckDBPyConnection, spec: SampleSpec) -> None:
     )
 
 
-def _write_export(con, out_dir: Path, source: str, export_date: dt.date, day_index: int, days: int, layout: str) -> int:
+def _write_export(con, out_dir: Path, source: str, export_date: dt.date, day_index: int, sample: SampleSpec, layout: str) -> int:
     folder = out_dir / source / export_date.isoformat()
     folder.mkdir(parents=True, exist_ok=True)
     spec = LAYOUTS[source][layout]
-    query = string.Template(spec.query).substitute(d=export_date.isoformat(), k=day_index, days=days)
+    query = string.Template(spec.query).substitute(
+        d=export_date.isoformat(), k=day_index, days=sample.days, accounts=sample.accounts
+    )
     tmp = folder / ("." + spec.file_name + ".tmp")
-    (count,) = con.execute(f"copy ({query}) to '{tmp}' ({spec.copy_options})").fetchone()
-    if spec.byte_order_mark:
-        _prepend_bom(tmp)
+    if spec.xlsx:
+        count = _write_xlsx(con, query, tmp)
+    else:
+        (count,) = con.execute(f"copy ({query}) to '{tmp}' ({spec.copy_options})").fetchone()
+    if spec.byte_order_mark or spec.crlf or spec.footer:
+        _rewrite_text(tmp, spec)
     tmp.replace(folder / spec.file_name)
     return int(count)
 
 
-def _prepend_bom(path: Path) -> None:
-    with_bom = path.with_suffix(path.suffix + ".bom")
-    with open(with_bom, "wb") as out, open(path, "rb") as src:
-        out.write(b"\xef\xbb\xbf")
-        shutil.copyfileobj(src, out, length=1 << 20)
-    with_bom.replace(path)
+def _rewrite_text(path: Path, spec) -> None:
+    """A BOM in front, Windows line endings, a report footer at the end: as the tools write them."""
+    rewritten = path.with_suffix(path.suffix + ".rewrite")
+    newline = b"\r\n" if spec.crlf else b"\n"
+    with open(rewritten, "wb") as out, open(path, "rb") as src:
+        if spec.byte_order_mark:
+            out.write(b"\xef\xbb\xbf")
+        if spec.crlf:
+            for line in src:
+                out.write(line.rstrip(b"\r\n") + newline)
+        else:
+            shutil.copyfileobj(src, out, length=1 << 20)
+        for line in spec.footer:
+            out.write(line.encode() + newline)
+    rewritten.replace(path)
+
+
+def _write_xlsx(con: duckdb.DuckDBPyConnection, query: str, path: Path) -> int:
+    """The first sheet of a workbook, numbers and dates as typed cells (as a report export writes them)."""
+    import xlsxwriter
+
+    result = con.execute(query)
+    header = [d[0] for d in result.description]
+    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    sheet = workbook.add_worksheet("Report")
+    date_cell = workbook.add_format({"num_format": "m/d/yyyy"})
+    sheet.write_row(0, 0, header)
+    count = 0
+    while batch := result.fetchmany(10_000):
+        for row in batch:
+            count += 1
+            for column, value in enumerate(row):
+                if isinstance(value, dt.date):
+                    sheet.write_datetime(count, column, dt.datetime.combine(value, dt.time()), date_cell)
+                elif value is not None:
+                    sheet.write(count, column, value)
+    workbook.close()
+    return count

@@ -1,7 +1,8 @@
 """How each source's export looks on a given day: the tool that wrote it, its headers and file format.
 
 Queries are `string.Template`s over the generator's `companies` and `contacts` tables; `$d` is the
-export date, `$k` the day's index in the sample and `$days` the sample's length.
+export date, `$k` the day's index in the sample, `$days` the sample's length and `$accounts` the
+number of companies.
 """
 
 from __future__ import annotations
@@ -10,6 +11,14 @@ import datetime as dt
 from dataclasses import dataclass
 
 CSV = "format csv, header true"
+# Salesforce's report export (Export > Details Only > CSV): every value quoted, then a footer.
+SALESFORCE_REPORT_CSV = "format csv, header true, force_quote *"
+SALESFORCE_REPORT_FOOTER = (
+    '""',
+    '""',
+    '"Confidential Information - Do Not Distribute"',
+    '"Copyright (c) 2000-2026 salesforce.com, inc. All rights reserved."',
+)
 
 
 @dataclass(frozen=True)
@@ -18,6 +27,9 @@ class Layout:
     query: str
     copy_options: str = CSV
     byte_order_mark: bool = False
+    crlf: bool = False  # Windows line endings, as a spreadsheet saves them
+    footer: tuple[str, ...] = ()
+    xlsx: bool = False  # written as the first sheet of a workbook, cells typed
 
 
 _MESSY_WEBSITE = """
@@ -39,7 +51,7 @@ _CRM_ACCOUNTS = f"""
                 else cast(employees as varchar) end as employees_text
     from companies
     union all
-    select '001' || lpad(cast(1000000000 + i as varchar), 15, '0'), upper(account_name) || ', INC.',
+    select abm_salesforce_id('0015gz' || lpad(cast(i as varchar), 9, '0')), upper(account_name) || ', INC.',
            'https://WWW.' || upper(domain) || '/about', null, employees, null, country, null, 'Prospect',
            owner_id, null, false, date '$d' - 400, created_date - 900, null, cast(employees as varchar)
     from companies where has_duplicate
@@ -67,7 +79,8 @@ _OPPORTUNITIES = """
         from companies c, unnest(range(1 + cast(floor(u('nop', i) * 2) as integer))) t(j)
         where u('opp', i) < 0.25
     )
-    select '006' || lpad(cast(i * 4 + j as varchar), 15, '0') as opportunity_id, account_id,
+    select abm_salesforce_id('0065g' || chr(cast(65 + (i * 4 + j) % 26 as integer)) || lpad(cast(i * 4 + j as varchar), 9, '0'))
+               as opportunity_id, account_id,
            account_name || ' - ' || case j when 0 then 'New Business' else 'Expansion' end as opportunity_name,
            stage, round(annual_revenue * (0.001 + 0.004 * u('amt', i * 4 + j)), -2) as amount,
            date '$d' + cast(floor(u('cd', i * 4 + j) * 240) as integer) - 120 as close_date,
@@ -85,6 +98,12 @@ _ACTIVITIES = """
            date '$d' as activity_date
     from companies
     where engagement_propensity > 0.55 and u('aday', i * 1000 + $k) < (engagement_propensity - 0.55) * 0.6
+    union all
+    -- a meeting booked ahead: dated after the export, it counts from its own date on
+    select 'MTG-' || $k || '-' || i, account_id, null, 'meeting',
+           date '$d' + 1 + cast(floor(u('ahead', i * 1000 + $k) * 10) as integer)
+    from companies
+    where engagement_propensity > 0.9 and u('book', i * 1000 + $k) < 0.05
     union all
     select 'TRG-' || i, account_id, null, trigger_event, date '$d'
     from companies
@@ -116,16 +135,20 @@ _BOMBORA = """
         from companies c, unnest(tracked_topics()) t(topic)
         where has_intent
     )
+    -- The comprehensive export has no date column (the delivery is the week) and repeats a company x
+    -- topic once per metro area, with the same company-level Composite Score on each row.
     select account_name as "Company Name", domain as "Domain",
            case when employees < 200 then 'Small' when employees < 1000 then 'Medium' else 'Large' end
                as "Company Size",
            coalesce(industry, 'Unknown') as "Industry", 'T' || (hash(topic) % 9000 + 1000) as "Topic ID",
            topic as "Topic Name", cast(composite as integer) as "Composite Score",
            cast(floor(u('dl', i * 100 + $k) * 20) - 5 as integer) as "Composite Score Delta",
-           strftime(date_trunc('week', date '$d'), '%m/%d/%Y') as "Week Start Date"
-    from weekly
+           metro_areas()[1 + (i + m) % len(metro_areas())] as "Metro Area",
+           cast(composite as integer) - m * 3 as "MetroCompositeScore",
+           cast(floor(u('mdl', i * 100 + $k + m) * 20) - 5 as integer) as "MetroCompositeScoreDelta"
+    from weekly, unnest(range(case when u('metro', i * 100 + hash(topic) % 97) < 0.06 then 3 else 1 end)) t(m)
     where composite >= 35
-    order by i, topic
+    order by i, topic, m
 """
 
 _FIRST_PARTY_INTENT = """
@@ -162,6 +185,36 @@ LAYOUTS: dict[str, dict[str, Layout]] = {
                 from ({_CRM_ACCOUNTS})""",
             "format parquet",
         ),
+        "salesforce_report": Layout(
+            "report1764201600000.csv",
+            f"""select left(account_id, 15) as "Account ID", account_name as "Account Name",
+                       website as "Website", industry as "Industry",
+                       format('{{:,}}', employees) as "Employees",
+                       format('{{:,.2f}}', annual_revenue) as "Annual Revenue", country as "Billing Country",
+                       state as "Billing State/Province", account_type as "Type",
+                       left(owner_id, 15) as "Account Owner ID",
+                       strftime(created_date, '%-m/%-d/%Y') as "Created Date",
+                       strftime(last_activity_date, '%-m/%-d/%Y') as "Last Activity"
+                from ({_CRM_ACCOUNTS}) where not is_deleted""",
+            SALESFORCE_REPORT_CSV,
+            footer=SALESFORCE_REPORT_FOOTER,
+        ),
+        # A HubSpot export opened and re-saved by a spreadsheet in a European locale: BOM, `;`,
+        # Windows line endings, `.` grouping and `,` decimals, DD.MM.YYYY dates.
+        "hubspot_ui_eu": Layout(
+            "hubspot-crm-exports-all-companies-bearbeitet.csv",
+            f"""select account_id as "Record ID", account_name as "Company name",
+                       website as "Company Domain Name", industry as "Industry",
+                       replace(format('{{:,}}', employees), ',', '.') as "Number of Employees",
+                       translate(format('{{:,.2f}}', annual_revenue), ',.', '.,') as "Annual Revenue",
+                       country as "Country/Region",
+                       strftime(created_date, '%d.%m.%Y') as "Create Date",
+                       strftime(last_activity_date, '%d.%m.%Y %H:%M') as "Last Activity Date"
+                from ({_CRM_ACCOUNTS}) where not is_deleted""",
+            "format csv, header true, delimiter ';'",
+            byte_order_mark=True,
+            crlf=True,
+        ),
         "hubspot_ui": Layout(
             "hubspot-crm-exports-all-companies.csv",
             f"""select account_id as "Record ID", account_name as "Company name",
@@ -190,10 +243,14 @@ LAYOUTS: dict[str, dict[str, Layout]] = {
         "hubspot_ui": Layout(
             "hubspot-crm-exports-all-contacts.csv",
             f"""select contact_id as "Record ID", first_name as "First Name", last_name as "Last Name",
-                       email as "Email", title as "Job Title", account_id as "Associated Company ID",
+                       email as "Email", title as "Job Title",
+                       -- a few contacts are associated with a second company, listed after the primary
+                       account_id || case when u('assoc', hub.i) < 0.02
+                           then ';' || (select c2.account_id from companies c2 where c2.i = (hub.i + 1) % $accounts)
+                           else '' end as "Associated Company IDs",
                        strftime(last_activity_date, '%m/%d/%Y') as "Last Activity Date",
                        case when is_bounced then 'Hard bounce: mailbox unavailable' end as "Email hard bounce reason"
-                from ({_CRM_CONTACTS}) where not has_left""",
+                from ({_CRM_CONTACTS}) hub where not has_left""",
             "format csv, header true, delimiter ';'",
             byte_order_mark=True,
         ),
@@ -205,6 +262,15 @@ LAYOUTS: dict[str, dict[str, Layout]] = {
                        stage as "StageName", amount as "Amount", close_date as "CloseDate",
                        is_closed as "IsClosed", is_won as "IsWon", created_date as "CreatedDate"
                 from ({_OPPORTUNITIES})""",
+        ),
+        "salesforce_report_xlsx": Layout(
+            "Opportunities with Accounts-2026-11-27-06-00-00.xlsx",
+            f"""select left(opportunity_id, 15) as "Opportunity ID", left(account_id, 15) as "Account ID",
+                       opportunity_name as "Opportunity Name", stage as "Stage", amount as "Amount",
+                       close_date as "Close Date", cast(is_closed as integer) as "Closed",
+                       cast(is_won as integer) as "Won", created_date as "Created Date"
+                from ({_OPPORTUNITIES})""",
+            xlsx=True,
         ),
         "salesforce_loader": Layout(
             "opportunity.csv",
@@ -247,14 +313,16 @@ def layouts_for(source: str, k: int, export_date: dt.date) -> list[str]:
     """Which layouts a source is exported in on day k (an empty list: no export that day)."""
     if source == "crm_accounts":
         if k % 7 == 3:
-            return ["hubspot_ui"]
+            return ["hubspot_ui_eu"] if k % 14 == 3 else ["hubspot_ui"]
+        if k % 7 == 5:
+            return ["salesforce_report"]
         if k % 5 == 1:
             return ["salesforce_loader"]
         return ["salesforce_gzip"] if k % 6 == 4 else ["salesforce"]
     if source == "crm_contacts":
         return ["hubspot_ui"] if k % 7 == 3 else ["salesforce"]
     if source == "crm_opportunities":
-        return ["salesforce_loader"] if k % 4 == 2 else ["salesforce"]
+        return [("salesforce", "salesforce", "salesforce_loader", "salesforce_report_xlsx")[k % 4]]
     if source == "crm_activities":
         return [("csv", "jsonl", "csv_gzip")[k % 3]]
     if source == "technographics":

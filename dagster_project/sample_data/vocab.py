@@ -26,6 +26,7 @@ LISTS = {
                "VP of Marketing", "Head of Data", "Director of IT", "Director, Revenue Operations",
                "Senior Data Engineer", "Marketing Manager", "Data Analyst", "Account Executive",
                "Software Engineer", "Office Manager", "Procurement Specialist", "Head of Growth"],
+    "metro_areas": ["New York, NY", "San Francisco, CA", "London", "Chicago, IL", "Berlin", "Austin, TX"],
     "departments": ["Executive", "Engineering", "Marketing", "IT", "Operations", "Sales", "Finance"],
     "intent_topics": ["data pipelines", "data integration", "customer data platform", "ETL",
                       "data warehouse", "reverse ETL", "marketing analytics", "cloud migration"],
