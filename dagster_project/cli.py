@@ -195,6 +195,18 @@ def print_summary(top: int = 10) -> None:
     print(f"\nQuery it: duckdb -readonly {serving} \"select * from account_tiers limit 10\"")
 
 
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from dagster_project.ingest.inspect import inspect_path
+    from dagster_project.settings import mappings_file_path
+
+    path = Path(args.path)
+    if not path.exists():
+        print(f"{path}: no such file or folder", file=sys.stderr)
+        return 2
+    print(inspect_path(path, mappings_file_path()))
+    return 0
+
+
 def cmd_ui(_: argparse.Namespace) -> int:
     ensure_dagster_home()
     pin_data_dir()
@@ -237,6 +249,9 @@ def build_parser() -> argparse.ArgumentParser:
     backfill.add_argument("--start", type=parse_date, required=True)
     backfill.add_argument("--end", type=parse_date, required=True)
 
+    inspect = commands.add_parser("inspect", help="show how a file or export folder would map and parse (loads nothing)")
+    inspect.add_argument("path", help="an export file, or a landing/<source>/<date>/ folder")
+
     commands.add_parser("ui", help="open the Dagster UI (dagster dev) on this data folder's instance")
     return parser
 
@@ -247,6 +262,7 @@ COMMANDS = {
     "demo": cmd_demo,
     "run": cmd_run,
     "backfill": cmd_backfill,
+    "inspect": cmd_inspect,
     "ui": cmd_ui,
 }
 

@@ -1,0 +1,296 @@
+"""Exports as the real tools and spreadsheets write them (tests/fixtures/exports/), and the inference
+rules that read them: number and date conventions, Salesforce ids, report footers, XLSX cells."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import shutil
+import string
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dagster_project.ingest.formats import Evidence, decide
+from dagster_project.ingest.inspect import inspect_path
+from dagster_project.ingest.loader import ExportRejected, load_export, load_pending
+from dagster_project.ingest.parsing import install_macros
+from dagster_project.ingest.schemas import SCHEMAS
+from dagster_project.quality.checks import raw_suite_parameters
+from dagster_project.quality.gx_suites import query_frame, suite_columns, validate
+from dagster_project.settings import Paths, paths
+from tests.conftest import write_text
+from tests.dbt_helpers import run_dbt
+
+FIXTURES = Path(__file__).parent / "fixtures" / "exports"
+DAY = dt.date(2026, 11, 20)
+
+
+@pytest.fixture()
+def locations(data_dir) -> Paths:
+    return Paths(data_dir)
+
+
+def land(paths_: Paths, source: str, fixture: str, day: dt.date = DAY, name: str | None = None) -> Path:
+    target = paths_.landing / source / day.isoformat() / (name or fixture)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(FIXTURES / fixture, target)
+    return target
+
+
+def raw(paths_: Paths, source: str, day: dt.date = DAY, columns: str = "*", order_by: str = "_source_file, _row_number"):
+    with duckdb.connect() as con:
+        return con.execute(
+            f"select {columns} from read_parquet('{paths_.raw}/{source}/export_date={day}/*.parquet') order by {order_by}"
+        ).fetchall()
+
+
+def test_salesforce_report_labels_15_character_ids_formatted_values_and_footer(locations):
+    land(locations, "crm_accounts", "salesforce_account_report.csv")
+    result = load_export(locations, "crm_accounts", DAY, None)
+    (file,) = result.files
+    assert (file.mapping, file.rows, file.rejects, file.footer_lines) == ("salesforce_report", 3, 0, 4)
+    rows = raw(locations, "crm_accounts", columns="account_id, parent_id, owner_id, employees, annual_revenue, created_date, domain")
+    assert rows[0] == ("0015g00000AcMeQAAV", None, "0055g00000Own01AAB", 1200, 330_000_000.0, dt.date(2021, 3, 25), "acme-analytics.com")
+    assert rows[1][:2] == ("0015g00000GlObXAAV", "0015g00000AcMeQAAV")
+    assert rows[1][4] == 125_500_000.0 and rows[1][5] == dt.date(2019, 12, 1)
+
+
+def test_european_locale_csv_windows_1252_csv_and_xlsx_load_the_same_values(locations):
+    columns = "account_id, account_name, employees, annual_revenue, country, created_date, last_activity_date, domain"
+    loaded = {}
+    for number, fixture in enumerate(["hubspot_companies_eu_locale.csv", "hubspot_companies_windows1252.csv", "hubspot_companies.xlsx"]):
+        day = DAY + dt.timedelta(days=number)
+        land(locations, "crm_accounts", fixture, day)
+        result = load_export(locations, "crm_accounts", day, None)
+        assert (result.files[0].mapping, result.rows, result.rejects) == ("hubspot_ui", 3, 0), fixture
+        loaded[fixture] = raw(locations, "crm_accounts", day, columns, order_by="account_id")
+    eu = loaded["hubspot_companies_eu_locale.csv"]
+    assert eu[0] == ("18020973748", "Müller Datenwerk GmbH", 1200, 330_000_000.0, "Germany", dt.date(2021, 3, 25),
+                     dt.date(2026, 11, 13), "mueller-datenwerk.de")
+    assert eu[1][3] == 1_234_567.89 and eu[1][1] == "Café Analytique SA"
+    assert loaded["hubspot_companies_windows1252.csv"] == eu
+    assert loaded["hubspot_companies.xlsx"] == eu  # a numeric Record ID cell stays 18020973748
+
+
+def test_xlsx_rejects_name_spreadsheet_row_numbers(locations, monkeypatch, tmp_path):
+    import xlsxwriter
+
+    monkeypatch.setenv("ABM_MAX_REJECT_SHARE", "0.5")
+    path = locations.landing / "crm_accounts" / DAY.isoformat() / "companies.xlsx"
+    path.parent.mkdir(parents=True)
+    workbook = xlsxwriter.Workbook(str(path))
+    sheet = workbook.add_worksheet()
+    for r, row in enumerate([["Record ID", "Company name", "Company Domain Name", "Number of Employees"],
+                             [1, "Acme", "acme.com", 10], [2, "Globex", "globex.io", "lots"], [3, "Initech", "initech.com", 5]]):
+        sheet.write_row(r, 0, row)
+    workbook.close()
+    assert load_export(locations, "crm_accounts", DAY, None).rejects == 1
+    with duckdb.connect() as con:
+        (row_number, reason), = con.execute(f"select row_number, reason from read_parquet('{locations.rejects}/crm_accounts/*/*.parquet')").fetchall()
+    assert row_number == 3 and "column Number of Employees: lots is not a valid integer" in reason
+
+
+def test_bombora_comprehensive_export_without_dates_takes_the_delivery_week(locations):
+    week = dt.date(2026, 11, 16)
+    land(locations, "intent", "bombora_company_surge_comprehensive.csv", week)
+    result = load_export(locations, "intent", week, None)
+    assert (result.files[0].mapping, result.rows) == ("bombora_company_surge", 6)
+    rows = raw(locations, "intent", week, "domain, signal_date, score, metro_area")
+    assert {r[1] for r in rows} == {week}
+    assert [r[3] for r in rows[:2]] == ["New York, NY", "San Francisco, CA"]
+
+
+def test_multi_valued_association_cells_keep_the_primary_and_the_list(locations):
+    land(locations, "crm_contacts", "hubspot_contacts_multi_company.csv")
+    load_export(locations, "crm_contacts", DAY, None)
+    rows = raw(locations, "crm_contacts", columns="contact_id, account_id, associated_account_ids")
+    assert rows == [("901", "18020973748", "18020973748;18020973749"), ("902", "18020973750", "18020973750")]
+
+
+# --- inference rules -----------------------------------------------------------------------------
+
+ACCOUNTS_HEADER = "Id,Name,Website,AnnualRevenue,CreatedDate\n"
+
+
+def load_accounts(locations, body: str, mappings: Path | None = None, header: str = ACCOUNTS_HEADER, delimiter: str = ","):
+    write_text(locations.landing / "crm_accounts" / DAY.isoformat() / "Account.csv", header.replace(",", delimiter) + body)
+    load_export(locations, "crm_accounts", DAY, mappings, force=True)
+    return raw(locations, "crm_accounts", columns="annual_revenue, created_date", order_by="account_id")
+
+
+def test_a_value_only_one_convention_reads_settles_the_column(locations):
+    rows = load_accounts(locations, 'A,Acme,acme.com,"1.200",2024-01-01\nB,Globex,globex.io,"12,5",2024-01-02\n')
+    assert [r[0] for r in rows] == [1200.0, 12.5]  # 12,5 can only be European, so 1.200 is 1200
+
+
+@pytest.mark.parametrize(("employees", "revenue"), [("1.234", 1200.0), ('"1,234"', 1.2)])
+def test_an_ambiguous_number_column_follows_the_rest_of_the_file(locations, employees, revenue):
+    # A whole number of employees written 1.234 can only be European (1,234 only American), which
+    # decides how the file's ambiguous revenue 1.200 reads.
+    rows = load_accounts(
+        locations, f"A,Acme,acme.com,\"1.200\",{employees},2024-01-01\n",
+        header="Id,Name,Website,AnnualRevenue,NumberOfEmployees,CreatedDate\n",
+    )
+    assert rows[0][0] == revenue
+
+
+def test_ambiguous_numbers_with_nothing_to_decide_are_rejected_naming_the_column(locations):
+    with pytest.raises(ExportRejected, match=r"column AnnualRevenue: 2 values such as '1.200' read both .*number_format: us or eu"):
+        load_accounts(locations, 'A,Acme,acme.com,"1.200",2024-01-01\nB,Globex,globex.io,"3.500",2024-01-02\n')
+
+
+def test_the_mapping_hint_decides_an_ambiguous_column(locations, tmp_path):
+    hint = write_text(tmp_path / "column_mappings.yml", "crm_accounts:\n  salesforce:\n    number_format: eu\n")
+    rows = load_accounts(locations, 'A,Acme,acme.com,"1.200",2024-01-01\nB,Globex,globex.io,"3.500",2024-01-02\n', hint)
+    assert [r[0] for r in rows] == [1200.0, 3500.0]
+
+
+def test_a_value_in_the_other_convention_is_rejected_naming_the_inferred_format(locations, monkeypatch):
+    monkeypatch.setenv("ABM_MAX_REJECT_SHARE", "0.5")
+    rows = load_accounts(
+        locations,
+        'A,Acme,acme.com,"1.234,50",2024-01-01\nB,Globex,globex.io,"2.000,00",2024-01-02\nC,Initech,initech.com,"1,234.50",2024-01-03\n',
+    )
+    assert [r[0] for r in rows] == [1234.5, 2000.0]
+    with duckdb.connect() as con:
+        (reason,) = con.execute(f"select reason from read_parquet('{paths().rejects}/crm_accounts/*/*.parquet')").fetchone()
+    assert reason == "column AnnualRevenue: 1,234.50 is not a valid number (written 1.234.567,89)"
+
+
+@pytest.mark.parametrize(
+    ("dates", "expected"),
+    [
+        (["3/25/2024", "04/01/2024"], [dt.date(2024, 3, 25), dt.date(2024, 4, 1)]),  # 25 is a day: month first
+        (["25/03/2024", "04/01/2024"], [dt.date(2024, 3, 25), dt.date(2024, 1, 4)]),  # day first
+        (["25.03.2024", "04.01.2024 10:15"], [dt.date(2024, 3, 25), dt.date(2024, 1, 4)]),  # dotted: day first
+        (["2024-03-25T10:00:00.000Z", "2024-01-04"], [dt.date(2024, 3, 25), dt.date(2024, 1, 4)]),
+    ],
+)
+def test_date_conventions_are_decided_per_column(locations, dates, expected):
+    body = "".join(f"{k},Acme{k},acme{k}.com,1,{d}\n" for k, d in zip("AB", dates))
+    assert [r[1] for r in load_accounts(locations, body)] == expected
+
+
+def test_ambiguous_dates_are_rejected_unless_the_mapping_says(locations, tmp_path):
+    body = "A,Acme,acme.com,1,03/04/2024\nB,Globex,globex.io,2,05/06/2024\n"
+    with pytest.raises(ExportRejected, match=r"column CreatedDate: 2 values such as '03/04/2024' read both month first .*date_format: mdy or dmy"):
+        load_accounts(locations, body)
+    hint = write_text(tmp_path / "column_mappings.yml", "crm_accounts:\n  salesforce:\n    date_format: dmy\n")
+    assert [r[1] for r in load_accounts(locations, body, hint)] == [dt.date(2024, 4, 3), dt.date(2024, 6, 5)]
+
+
+def test_a_decimal_comma_file_reads_its_ambiguous_dates_day_first():
+    evidence = [Evidence("Revenue", "number", 0, 3, 0, None), Evidence("Created", "date", 0, 0, 2, "03/04/2024")]
+    assert decide(evidence, {}, "m") == ["eu", "dmy"]
+    assert decide([Evidence("Created", "date", 0, 0, 0, None)], {}, "m") == ["mdy"]  # ISO only: nothing to decide
+
+
+def python_salesforce_18(id15: str) -> str:
+    """Salesforce's published algorithm, written independently of the SQL macro."""
+    suffix = ""
+    for chunk in range(3):
+        bits = sum(1 << j for j, ch in enumerate(id15[chunk * 5: chunk * 5 + 5]) if "A" <= ch <= "Z")
+        suffix += "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"[bits]
+    return id15 + suffix
+
+
+def test_salesforce_15_character_ids_become_their_18_character_form():
+    con = duckdb.connect()
+    install_macros(con)
+    convert = lambda value: con.execute("select abm_salesforce_id(?)", [value]).fetchone()[0]  # noqa: E731
+    assert convert("a0D30000001n7Pi") == "a0D30000001n7PiEAI"  # the example Salesforce's docs and blogs use
+    assert convert("a0D30000001n7PiEAI") == "a0D30000001n7PiEAI"
+    generator = random.Random(5)
+    for _ in range(200):
+        id15 = "".join(generator.choice(string.ascii_letters + string.digits) for _ in range(15))
+        assert convert(id15) == python_salesforce_18(id15)
+    assert convert("18020973748") == "18020973748"  # not a Salesforce id: left alone
+
+
+def test_a_relabelled_website_column_fails_the_export_naming_what_is_missing(locations):
+    write_text(locations.landing / "crm_accounts" / DAY.isoformat() / "Account.csv",
+               "Id,Name,Web Site,Industry\n001A,Acme,acme.com,Software\n")
+    with pytest.raises(ExportRejected, match=r"Closest mapping 'salesforce' is missing: Website/website \(website\)"):
+        load_export(locations, "crm_accounts", DAY, None)
+
+
+def test_a_duplicated_header_fails_the_export_naming_both(locations):
+    write_text(locations.landing / "crm_accounts" / DAY.isoformat() / "Account.csv",
+               "Id,Name,Name,Website\n001A,Acme,acme.com,\n")
+    with pytest.raises(ExportRejected, match=r"the header has a column it needs twice \('Name' and 'Name_1'\)"):
+        load_export(locations, "crm_accounts", DAY, None)
+
+
+def test_a_contract_column_empty_on_most_rows_fails_the_export(locations):
+    rows = "".join(f"00{k},Acme{k},{'acme.com' if k == 0 else ''}\n" for k in range(4))
+    write_text(locations.landing / "crm_accounts" / DAY.isoformat() / "Account.csv", "Id,Name,Website\n" + rows)
+    with pytest.raises(ExportRejected, match=r"column Website \(website\) is empty on 3 of 4 rows \(75%\)"):
+        load_export(locations, "crm_accounts", DAY, None)
+
+
+def test_inspect_shows_mapping_formats_samples_and_footer_without_loading(locations):
+    report = land(locations, "crm_accounts", "salesforce_account_report.csv")
+    text = inspect_path(report.parent, None)
+    assert "loads as crm_accounts with mapping 'salesforce_report'" in text
+    assert "crm_accounts/salesforce: missing Id/id (account_id)" in text
+    assert "employees <- 'Employees' (integer, read as 1,234,567.89): 1200" in text
+    assert "account_id <- 'Account ID' (id): 0015g00000AcMeQAAV" in text
+    assert "footer skipped: Confidential Information - Do Not Distribute" in text
+    assert "rows: 3, would be rejected: 0" in text
+    contacts = land(locations, "crm_contacts", "salesforce_contacts_dataloader.csv")
+    assert "***@acme-analytics.com" in inspect_path(contacts, None) and "dana.reyes" not in inspect_path(contacts, None)
+    assert not locations.raw.exists()
+
+
+# --- the fixtures end to end ---------------------------------------------------------------------
+
+
+@pytest.fixture()
+def real_world(locations):
+    land(locations, "crm_accounts", "salesforce_account_report.csv")
+    land(locations, "crm_accounts", "hubspot_companies_eu_locale.csv")
+    land(locations, "crm_contacts", "salesforce_contacts_dataloader.csv")
+    land(locations, "crm_contacts", "hubspot_contacts_multi_company.csv")
+    land(locations, "intent", "bombora_company_surge_comprehensive.csv", dt.date(2026, 11, 16))
+    land(locations, "crm_activities", "activities_with_future_meeting.csv")
+    for source in SCHEMAS:
+        _, errors = load_pending(locations, source, DAY + dt.timedelta(days=7), None)
+        assert not errors, errors
+    return locations
+
+
+def scores(on: dt.date) -> dict[str, tuple]:
+    with duckdb.connect(str(paths().warehouse), read_only=True) as con:
+        rows = con.execute(
+            "select account_name, intent_score, activity_points, contacts, employees, annual_revenue "
+            "from account_tier_history where as_of_date = ?", [on]
+        ).fetchall()
+    return {name: rest for name, *rest in rows}
+
+
+def test_real_exports_score_end_to_end(real_world):
+    run_dbt(DAY, DAY + dt.timedelta(days=7))
+    today, next_week = scores(DAY), scores(DAY + dt.timedelta(days=7))
+    acme, globex = today["Acme Analytics, Inc."], today["Globex Data"]
+    # Five metro rows count as one signal: the same company-level score gives the same intent.
+    assert acme[0] == globex[0] > 0
+    # The report's 15-character account ids join the Data Loader's 18-character contact ids.
+    assert (acme[2], globex[2]) == (2, 1)
+    # A contact associated with two HubSpot companies counts for both.
+    assert today["Müller Datenwerk GmbH"][2] == 1 and today["Café Analytique SA"][2] == 1
+    assert today["Müller Datenwerk GmbH"][3:] == [1200, 330_000_000.0]
+    # The meeting booked for 2026-11-26 does not count on 2026-11-20, and does once its date has come.
+    assert next_week["Globex Data"][1] > globex[1]
+
+
+def test_rows_dated_after_the_export_warn_and_do_not_block(real_world):
+    folder = real_world.raw / "crm_activities" / f"export_date={DAY}"
+    columns = ", ".join(f'"{c}"' for c in suite_columns("raw_crm_activities"))
+    with duckdb.connect() as con:
+        frame = query_frame(con, f"select {columns} from read_parquet('{folder}/*.parquet')")
+    outcome = validate("raw_crm_activities", "activities", frame, raw_suite_parameters("raw_crm_activities", DAY, DAY))
+    assert not outcome.blocking_failures
+    (warning,) = outcome.failures
+    assert warning.unexpected_count == 1 and "count from their own date on" in warning.notes
