@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import logging
 import os
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,18 @@ def alerts_dir() -> Path:
 
 def webhook_url() -> str | None:
     return os.environ.get("ABM_ALERT_WEBHOOK_URL") or None
+
+
+def slack_escape(text: str) -> str:
+    """Export values in alert text stay text in Slack: `<!channel>` or `<http://x|click>` is not markup.
+    Slack's mrkdwn escapes exactly these three characters."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def redacted(url: str) -> str:
+    """A webhook URL without its path and query, which hold the token."""
+    parts = urllib.parse.urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname or ''}/…"
 
 
 def send_alert(kind: str, text: str, fields: dict[str, Any], logger: logging.Logger | None = None) -> dict[str, Any]:
@@ -49,4 +62,4 @@ def post_json(url: str, payload: dict[str, Any], logger: logging.Logger) -> None
         with urllib.request.urlopen(request, timeout=10) as response:
             response.read()
     except OSError as error:  # an unreachable webhook must not fail the pipeline; the file has the alert
-        logger.error(f"alert webhook {url} failed: {error}")
+        logger.error(f"alert webhook {redacted(url)} failed: {error}")

@@ -184,7 +184,8 @@ def bad_file(kind: str, folder: Path) -> Path:
         return write_text(folder / "Account.csv", "Id;Name;Website\n001A,Acme,acme.com\n001B,Globex,globex.io\n")
     if kind == "wrong encoding":
         path = folder / "Account.csv"
-        path.write_bytes("Id,Name,Website\n001A,Société Générale,sg.fr\n001B,Müller AG,mueller.de\n".encode("utf-16"))
+        # Shift-JIS: neither UTF-8 nor plausible Windows-1252 (UTF-16 and Windows-1252 exports load)
+        path.write_bytes("Id,Name,Website\n001A,株式会社テスト,test.jp\n001B,Müller AG,mueller.de\n".encode("shift_jis", "replace"))
         return path
     if kind == "renamed column":
         return write_text(folder / "Account.csv", "Id,Company,Website\n001A,Acme,acme.com\n")

@@ -57,10 +57,12 @@ def test_salesforce_report_labels_15_character_ids_formatted_values_and_footer(l
     assert rows[1][4] == 125_500_000.0 and rows[1][5] == dt.date(2019, 12, 1)
 
 
-def test_european_locale_csv_windows_1252_csv_and_xlsx_load_the_same_values(locations):
+def test_european_locale_csv_windows_1252_utf_16_and_xlsx_load_the_same_values(locations):
     columns = "account_id, account_name, employees, annual_revenue, country, created_date, last_activity_date, domain"
     loaded = {}
-    for number, fixture in enumerate(["hubspot_companies_eu_locale.csv", "hubspot_companies_windows1252.csv", "hubspot_companies.xlsx"]):
+    fixtures = ["hubspot_companies_eu_locale.csv", "hubspot_companies_windows1252.csv",
+                "hubspot_companies_unicode_text.txt", "hubspot_companies.xlsx"]
+    for number, fixture in enumerate(fixtures):
         day = DAY + dt.timedelta(days=number)
         land(locations, "crm_accounts", fixture, day)
         result = load_export(locations, "crm_accounts", day, None)
@@ -71,6 +73,7 @@ def test_european_locale_csv_windows_1252_csv_and_xlsx_load_the_same_values(loca
                      dt.date(2026, 11, 13), "mueller-datenwerk.de")
     assert eu[1][3] == 1_234_567.89 and eu[1][1] == "Café Analytique SA"
     assert loaded["hubspot_companies_windows1252.csv"] == eu
+    assert loaded["hubspot_companies_unicode_text.txt"] == eu  # Excel's "Unicode Text": UTF-16, tabs
     assert loaded["hubspot_companies.xlsx"] == eu  # a numeric Record ID cell stays 18020973748
 
 

@@ -88,7 +88,21 @@ def export_dates(paths: Paths, source: str, up_to: dt.date) -> list[dt.date]:
 
 
 def export_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    return sorted(p for p in folder.iterdir() if p.is_file() and not p.is_symlink() and not p.name.startswith("."))
+
+
+def _refuse_links(paths: Paths, folder: Path) -> None:
+    """Exports are regular files inside the landing tree: a link could point at anything on the
+    machine (a secrets file), so it is named and never opened."""
+    landing = paths.landing.resolve()
+    if not folder.resolve().is_relative_to(landing):
+        raise ExportRejected(f"{folder}: lies outside the landing folder {landing} (a link?); not read")
+    links = sorted(p.name for p in folder.iterdir() if p.is_symlink())
+    if links:
+        raise ExportRejected(
+            f"{folder}: {', '.join(links)} {'is a symbolic link' if len(links) == 1 else 'are symbolic links'}; "
+            "exports must be regular files in the landing folder (not read)"
+        )
 
 
 def fingerprint(files: list[Path], extra: str = "") -> str:
@@ -111,6 +125,7 @@ def load_export(
     paths: Paths, source: str, export_date: dt.date, mappings_file: Path | None, force: bool = False
 ) -> ExportResult:
     folder = paths.landing / source / export_date.isoformat()
+    _refuse_links(paths, folder)
     files = export_files(folder)
     if not files:
         raise ExportRejected(f"{folder}: the export folder holds no files")

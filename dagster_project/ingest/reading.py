@@ -29,6 +29,10 @@ FOOTER_SIGNATURE = re.compile(
 )
 
 
+# Windows-1252's own characters (bytes 0x80-0x9F) that real exports hold: currency, quotes, dashes.
+PLAUSIBLE_CP1252 = set("€‘’‚“”„–—•…™")
+
+
 class UnreadableFile(Exception):
     """The file cannot be read as an export; the message says why (the caller names the file)."""
 
@@ -137,12 +141,17 @@ def text_encoding(path: Path, sample_bytes: int = 1 << 16) -> str:
         if error.start >= len(head) - 3:  # only a character cut by the sample's end
             return "utf-8"
     try:
-        head.decode("cp1252")
+        text = head.decode("cp1252")
     except UnicodeDecodeError as error:
         raise UnreadableFile(
             f"neither UTF-8 nor Windows-1252 text (byte 0x{head[error.start]:02x} at offset {error.start}); "
             "re-export it as UTF-8 CSV"
         ) from error
+    # Almost any bytes decode as Windows-1252; text in another encoding (Shift-JIS, a Cyrillic code
+    # page) shows as its rarely used letters (Š, ‰, Ž ...), which a CRM export does not hold.
+    unlikely = sorted({ch for ch in text if ch.isprintable() and 0x80 <= ch.encode("cp1252")[0] <= 0x9F} - PLAUSIBLE_CP1252)
+    if unlikely:
+        raise UnreadableFile(f"not UTF-8, and not Windows-1252 either (it would read as {''.join(unlikely)!r}); re-export it as UTF-8 CSV")
     return "cp1252"
 
 

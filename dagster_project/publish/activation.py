@@ -14,7 +14,7 @@ from typing import Any
 
 import duckdb
 
-from dagster_project.alerts import alerts_dir, send_alert
+from dagster_project.alerts import alerts_dir, send_alert, slack_escape
 
 LEDGER_DDL = """
 create table if not exists promotion_alerts (
@@ -65,7 +65,7 @@ def send_promotion_alerts(serving_db: Path, start: dt.date, end: dt.date, logger
             key = f"{change['account_id']}|{change['as_of_date']}|{change['from_tier']}|{change['to_tier']}"
             if key in sent:
                 continue
-            text = (
+            text = slack_escape(
                 f"{change['account_name']} ({change['account_id']}) {change['change_type']}d "
                 f"{change['from_tier']} -> {change['to_tier']} on {change['as_of_date']} for owner {change['owner_id']}. "
                 f"Play: {change['play_motion']} (owner role {change['play_owner_role']}, follow up within "
@@ -80,6 +80,12 @@ def send_promotion_alerts(serving_db: Path, start: dt.date, end: dt.date, logger
             )
             new += 1
     return new, len(changes) - new
+
+
+def spreadsheet_safe(column: str) -> str:
+    """A text cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR first) gets a
+    leading apostrophe, as OWASP's CSV-injection advice says; values come from exports."""
+    return f"case when regexp_matches({column}, '^[=+\\-@\\t\\r]') then '''' || {column} else {column} end"
 
 
 def write_crm_files(serving_db: Path, as_of: dt.date, out_root: Path, fields: dict[str, str]) -> tuple[Path, int]:
@@ -98,17 +104,19 @@ def write_crm_files(serving_db: Path, as_of: dt.date, out_root: Path, fields: di
     with _serving(serving_db) as con:
         (rows,) = con.execute(f"select count(*) from ({changed})").fetchone()
         con.execute(
-            f"""copy (select account_id as "Id", tier as "{fields['salesforce_tier']}",
+            f"""copy (select {spreadsheet_safe('account_id')} as "Id", tier as "{fields['salesforce_tier']}",
                              round(total_score, 1) as "{fields['salesforce_score']}",
-                             tier_reason as "{fields['salesforce_reason']}", suppress as "{fields['salesforce_suppress']}"
+                             {spreadsheet_safe('tier_reason')} as "{fields['salesforce_reason']}",
+                             suppress as "{fields['salesforce_suppress']}"
                       from ({changed}) order by account_id)
                 to '{folder / "salesforce_account_upsert.csv"}' (header, delimiter ',')"""
         )
         con.execute(
-            f"""copy (select account_id as "Record ID",
+            f"""copy (select {spreadsheet_safe('account_id')} as "Record ID",
                              case when tier = 'disqualified' then '' else tier end as "{fields['hubspot_tier']}",
                              round(total_score, 1) as "{fields['hubspot_score']}",
-                             tier_reason as "{fields['hubspot_reason']}", suppress as "{fields['hubspot_suppress']}"
+                             {spreadsheet_safe('tier_reason')} as "{fields['hubspot_reason']}",
+                             suppress as "{fields['hubspot_suppress']}"
                       from ({changed}) order by account_id)
                 to '{folder / "hubspot_company_import.csv"}' (header, delimiter ',')"""
         )

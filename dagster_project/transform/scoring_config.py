@@ -13,6 +13,11 @@ class ScoringConfigError(ValueError):
     pass
 
 
+# Write-back field names reach SQL and CSV headers: Salesforce API names and HubSpot property
+# names or labels, nothing that could close a quoted identifier.
+FIELD_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_ ]{0,79}")
+
+
 def _num(lo: float, hi: float):
     return ("number", lo, hi)
 
@@ -65,7 +70,7 @@ SPEC: dict[str, Any] = {
     "clusters": {"trigger_window_days": _num(1, 730), "triggers": {"*": "text"}},
     "activation": {
         "writeback_fields": {
-            key: "text"
+            key: "field_name"
             for key in (
                 "salesforce_tier", "salesforce_score", "salesforce_reason", "salesforce_suppress",
                 "hubspot_tier", "hubspot_score", "hubspot_reason", "hubspot_suppress",
@@ -132,6 +137,11 @@ def _check(value: Any, spec: Any, key: str, path: str) -> None:
             raise ScoringConfigError(f"{path}: key '{where}' is not a valid regular expression: {error}") from error
     elif spec == "text" and not isinstance(value, str):
         raise ScoringConfigError(f"{path}: key '{where}' must be text, got {value!r}")
+    elif spec == "field_name" and not (isinstance(value, str) and FIELD_NAME.fullmatch(value)):
+        raise ScoringConfigError(
+            f"{path}: key '{where}' must be a CRM field name (letters, digits, spaces and underscores, "
+            f"starting with a letter), got {value!r}"
+        )
 
 
 def _join(key: str, name: str) -> str:
