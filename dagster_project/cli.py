@@ -94,7 +94,15 @@ def run_job(start: dt.date, end: dt.date | None = None):
 
 
 def report_failure(result) -> None:
-    print(f"Run {result.run_id} FAILED. Nothing new was published; the previous tiers stay served.", file=sys.stderr)
+    published = any(
+        event.asset_key and event.asset_key.path == ["published_tiers"]
+        for event in result.get_asset_materialization_events()
+    )
+    if published:
+        print(f"Run {result.run_id} FAILED after the tiers were published (they are served); "
+              "a step after the publish did not finish:", file=sys.stderr)
+    else:
+        print(f"Run {result.run_id} FAILED. Nothing new was published; the previous tiers stay served.", file=sys.stderr)
     for event in result.all_events:
         if event.is_step_failure:
             error = event.step_failure_data.error

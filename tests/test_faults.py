@@ -111,8 +111,9 @@ def assert_recovers() -> None:
 
     with duckdb.connect(str(paths().serving_db), read_only=True) as con:
         assert con.execute("select max(as_of_date) from account_tiers").fetchone()[0] == SAMPLE_END
-    assert not list(paths().published.glob(".serving-*"))
-    assert len(list((paths().published / "parquet_versions").iterdir())) <= 2
+    versions = paths().published / "versions"
+    assert not list(versions.glob(".building-*"))
+    assert len(list(versions.iterdir())) <= 2 and (paths().published / "current").resolve().parent == versions
 
 
 def test_killed_during_ingest(published_yesterday):
@@ -143,7 +144,9 @@ def test_killed_during_publish(published_yesterday):
     published_before = published_state()
     run = start_run(SAMPLE_END, pause_at="publish")
     wait_for(lambda: (paths().data_dir / ".paused-at-publish").exists(), "publish to pause")
-    assert list(paths().published.glob(".serving-*.duckdb")), "the new serving file is written but not swapped in"
+    newest = max((paths().published / "versions").iterdir())
+    assert newest != (paths().published / "current").resolve(), "the new version is built but not switched to"
+    assert (newest / "serving.duckdb").exists() and (newest / "tier_report.html").exists()
     kill(run)
     assert published_state() == published_before
     (paths().data_dir / ".paused-at-publish").unlink()

@@ -19,8 +19,7 @@ from tests.conftest import SAMPLE_END
 PREVIOUS_DAY = SAMPLE_END - dt.timedelta(days=1)
 
 # A BI tool over SQLAlchemy, in its own process: either one long-lived read-only connection
-# ("held"), or a connection opened and closed for every query ("fresh"). DuckDB shares one database
-# instance per file within a process, so only a process with no connection left open sees a new file.
+# ("held"), or a connection opened and closed for every query ("fresh").
 READER = textwrap.dedent(
     """
     import json, sys, time
@@ -77,6 +76,44 @@ def test_readers_see_old_or_new_tiers_never_a_mix_and_are_never_refused(landed, 
     assert ("held", str(SAMPLE_END)) not in seen, "a held connection keeps its view until it reconnects"
     for kind, tiers_date, tiers, history_date, history_rows in reads["results"]:
         assert tiers_date == history_date and tiers == history_rows, (kind, tiers_date, history_date)
+
+
+# A BI tool's connection pool in one process: connections stay open and are recycled after
+# `pool_recycle` seconds, while another connection of the same process stays open throughout.
+POOLED_READER = textwrap.dedent(
+    """
+    import json, os, sys, time
+    from sqlalchemy import create_engine, text
+    url, out, stop_file = sys.argv[1], sys.argv[2], sys.argv[3]
+    engine = create_engine(url, connect_args={"read_only": True}, pool_size=2, pool_recycle=1)
+    query = text("select cast(max(as_of_date) as varchar) from account_tiers")
+    held = create_engine(url, connect_args={"read_only": True}).connect()
+    results = []
+    while not os.path.exists(stop_file):
+        with engine.connect() as connection:
+            results.append(["pooled", time.time(), connection.execute(query).scalar()])
+        results.append(["held", time.time(), held.execute(query).scalar()])
+        time.sleep(0.05)
+    json.dump(results, open(out, "w"))
+    """
+)
+
+
+def test_a_pooled_reader_sees_each_refresh_within_its_recycle_time(landed, tmp_path):
+    assert run_job(PREVIOUS_DAY).success
+    script, out, stop = tmp_path / "pooled.py", tmp_path / "pooled.json", tmp_path / "stop"
+    script.write_text(POOLED_READER)
+    reader = subprocess.Popen([sys.executable, str(script), f"duckdb:///{paths().serving_db}", str(out), str(stop)])
+    time.sleep(4)
+    assert run_job(SAMPLE_END).success
+    published_at = time.time()
+    time.sleep(4)
+    stop.touch()
+    assert reader.wait(timeout=120) == 0
+    results = json.loads(out.read_text())
+    pooled_after = [day for kind, at, day in results if kind == "pooled" and at > published_at + 2]
+    assert pooled_after and set(pooled_after) == {str(SAMPLE_END)}, "the pool reconnects to the new version"
+    assert {day for kind, _, day in results if kind == "held"} == {str(PREVIOUS_DAY)}, "a held connection keeps its view"
 
 
 def test_the_parquet_copies_are_swapped_in_whole(landed):

@@ -1,11 +1,12 @@
 """The publish asset: runs only after every blocking check of the run has passed."""
 
-from dagster import AssetExecutionContext, AssetKey, BackfillPolicy, MaterializeResult, MetadataValue, asset
+import duckdb
+from dagster import AssetExecutionContext, AssetKey, BackfillPolicy, Failure, MaterializeResult, MetadataValue, asset
 
 from dagster_project.partitions import TRANSIENT_FAILURE_RETRIES, as_of_range, daily_partitions
 from dagster_project.publish.activation import send_promotion_alerts, write_crm_files
 from dagster_project.publish.report import render_tier_report
-from dagster_project.publish.serving import PUBLISHED_TABLES, publish
+from dagster_project.publish.serving import PUBLISHED_TABLES, build_version, switch_to
 from dagster_project.settings import paths, scoring_config_path
 from dagster_project.transform.scoring_config import load_scoring_config
 
@@ -20,22 +21,25 @@ from dagster_project.transform.scoring_config import load_scoring_config
     pool="warehouse",
     retry_policy=TRANSIENT_FAILURE_RETRIES,
     description=(
-        "The BI-facing tables, copied from the warehouse into a fresh serving DuckDB file that is "
-        "renamed over published/serving.duckdb, and as Parquet under published/parquet/."
+        "The BI-facing tables in a new version folder (serving DuckDB file, Parquet, tier report) that "
+        "published/current switches to in one rename; published/serving.duckdb, parquet/ and "
+        "tier_report.html follow it."
     ),
 )
 def published_tiers(context: AssetExecutionContext) -> MaterializeResult:
     locations = paths()
-    result = publish(locations.warehouse, locations.published)
-    summary = tier_metrics(result.serving_file)
-    report = render_tier_report(result.serving_file, locations.published / "tier_report.html")
-    context.log.info(f"Published {result.row_counts} to {result.serving_file}; tier report at {report}")
+    version = build_version(locations.warehouse, locations.published)
+    summary = tier_metrics(version.serving_file)
+    render_tier_report(version.serving_file, version.report)
+    switch_to(locations.published, version)
+    context.log.info(f"Published {version.row_counts} as {version.folder.name}")
     return MaterializeResult(
         metadata={
-            "serving_file": MetadataValue.path(str(result.serving_file)),
-            "parquet_dir": MetadataValue.path(str(result.parquet_dir)),
-            "tier_report": MetadataValue.url(report.as_uri()),
-            **{f"rows_{table}": count for table, count in result.row_counts.items()},
+            "serving_file": MetadataValue.path(str(locations.serving_db)),
+            "version": version.folder.name,
+            "parquet_dir": MetadataValue.path(str(locations.published / "parquet")),
+            "tier_report": MetadataValue.url((locations.published / "tier_report.html").as_uri()),
+            **{f"rows_{table}": count for table, count in version.row_counts.items()},
             **summary,
         }
     )
@@ -43,8 +47,6 @@ def published_tiers(context: AssetExecutionContext) -> MaterializeResult:
 
 def tier_metrics(serving_file) -> dict[str, float]:
     """Numbers the Dagster UI plots run over run: accounts per tier, movement, tier 1 reachability."""
-    import duckdb
-
     with duckdb.connect(str(serving_file), read_only=True) as con:
         metrics = {f"accounts_{tier}": n for tier, n in con.execute("select tier, count(*) from account_tiers group by tier").fetchall()}
         (promotions, demotions) = con.execute(
@@ -75,7 +77,10 @@ def crm_activation(context: AssetExecutionContext) -> MaterializeResult:
     as_of_start, as_of_end = as_of_range(context)
     sent, already_sent = send_promotion_alerts(locations.serving_db, as_of_start, as_of_end, context.log)
     fields = load_scoring_config(scoring_config_path())["activation"]["writeback_fields"]
-    folder, rows = write_crm_files(locations.serving_db, as_of_end, locations.published / "crm_writeback", fields)
+    try:
+        folder, rows = write_crm_files(locations.serving_db, as_of_end, locations.published / "crm_writeback", fields)
+    except duckdb.Error as error:  # the same files and SQL fail the same way again: no retry
+        raise Failure(description=f"CRM write-back files could not be written: {error}", allow_retries=False) from error
     context.log.info(f"{sent} tier-change alerts sent ({already_sent} already sent before); {rows} accounts to write back")
     return MaterializeResult(
         metadata={

@@ -1,10 +1,14 @@
 """Publish the BI-facing tables without ever locking a reader out or showing a half-built state.
 
 DuckDB allows one writer or many readers per file, never both. So BI tools never open the
-warehouse: they read a separate serving file that the pipeline builds fresh under a temporary name
-and renames over the old one in one atomic step. A reader that opened the old file keeps its
-consistent view (the old inode) until it reconnects; a new connection sees the new tables. The
-Parquet copies are written to a new version folder and a `current` symlink is swapped to it.
+warehouse: each publish builds a new version folder (published/versions/<stamp>/ with the serving
+DuckDB file, its Parquet copies and the tier report) and then switches one symlink, `current`, to it
+in one atomic rename. The paths readers use never change: `serving.duckdb`, `parquet/` and
+`tier_report.html` are links through `current`, so the three switch together.
+
+DuckDB resolves links before it looks up a database already open in the process, so a new
+connection to `serving.duckdb` opens the new version even while a pooled connection still holds
+the old one; that connection keeps its consistent old view until it is recycled.
 """
 
 from __future__ import annotations
@@ -32,42 +36,64 @@ PUBLISHED_TABLES = (
 PARTITIONED_BY_DATE = {"account_tier_history": "as_of_date"}
 
 
+# What readers open, each a link through `current` into the version it points at.
+STABLE_LINKS = ("serving.duckdb", "parquet", "tier_report.html")
+VERSIONS = "versions"
+BUILDING = ".building-"
+
+
 @dataclass
-class PublishResult:
-    serving_file: Path
-    parquet_dir: Path
+class Version:
+    folder: Path
     row_counts: dict[str, int]
+
+    @property
+    def serving_file(self) -> Path:
+        return self.folder / "serving.duckdb"
+
+    @property
+    def report(self) -> Path:
+        return self.folder / "tier_report.html"
 
 
 def _sql_path(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
-def publish(warehouse: Path, published: Path, tables: tuple[str, ...] = PUBLISHED_TABLES) -> PublishResult:
-    published.mkdir(parents=True, exist_ok=True)
-    _remove_leftovers_of_interrupted_publishes(published)
+def build_version(warehouse: Path, published: Path, tables: tuple[str, ...] = PUBLISHED_TABLES) -> Version:
+    """A complete new version folder: the serving file and the Parquet copies. Nothing is switched."""
+    versions = published / VERSIONS
+    versions.mkdir(parents=True, exist_ok=True)
+    _remove_interrupted_builds(versions)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
-    new_file = published / f".serving-{stamp}.duckdb"
-    version_dir = published / "parquet_versions" / stamp
+    building = versions / f"{BUILDING}{stamp}"
+    building.mkdir()
     counts: dict[str, int] = {}
-    try:
-        con = duckdb.connect(str(new_file))
+    with duckdb.connect(str(building / "serving.duckdb")) as con:
         con.execute(f"attach {_sql_path(warehouse)} as warehouse (read_only)")
         for table in tables:
             con.execute(f"create table main.{table} as select * from warehouse.main.{table}")
             counts[table] = con.execute(f"select count(*) from main.{table}").fetchone()[0]
-            _write_parquet(con, table, version_dir)
+            _write_parquet(con, table, building / "parquet")
         con.execute("detach warehouse")
         con.execute("checkpoint")
-        con.close()
-        pause_point("publish")
-        os.replace(new_file, published / "serving.duckdb")
-        previous = _swap_symlink(published / "parquet", version_dir)
-        _prune_versions(version_dir.parent, keep={version_dir, previous})
-    finally:
-        new_file.unlink(missing_ok=True)
-        Path(str(new_file) + ".wal").unlink(missing_ok=True)
-    return PublishResult(published / "serving.duckdb", published / "parquet", counts)
+    folder = versions / stamp
+    building.rename(folder)
+    return Version(folder, counts)
+
+
+def switch_to(published: Path, version: Version) -> None:
+    """Point `current` at the version in one rename: serving file, Parquet and report switch together."""
+    pause_point("publish")
+    previous = _swap_symlink(published / "current", version.folder)
+    for name in STABLE_LINKS:
+        _ensure_link(published / name, Path("current") / name)
+    _prune_versions(published / VERSIONS, keep={version.folder, previous})
+
+
+def current_version(published: Path) -> Path | None:
+    link = published / "current"
+    return link.resolve() if link.is_symlink() else None
 
 
 def _write_parquet(con: duckdb.DuckDBPyConnection, table: str, version_dir: Path) -> None:
@@ -85,22 +111,32 @@ def _write_parquet(con: duckdb.DuckDBPyConnection, table: str, version_dir: Path
 def _swap_symlink(link: Path, target: Path) -> Path | None:
     """Point link at target in one rename; returns what it pointed at before."""
     previous = link.resolve() if link.is_symlink() else None
-    if link.exists() and not link.is_symlink():
-        shutil.rmtree(link)
     tmp = link.with_name(f".{link.name}-{uuid.uuid4().hex[:6]}")
     tmp.symlink_to(target.relative_to(link.parent))
     os.replace(tmp, link)
     return previous
 
 
+def _ensure_link(path: Path, target: Path) -> None:
+    """A stable reader path as a link; a file or folder of the layout before versions is replaced."""
+    if path.is_symlink() and Path(os.readlink(path)) == target:
+        return
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    tmp = path.with_name(f".{path.name}-{uuid.uuid4().hex[:6]}")
+    tmp.symlink_to(target)
+    os.replace(tmp, path)
+    shutil.rmtree(path.parent / "parquet_versions", ignore_errors=True)  # the layout before versions
+
+
 def _prune_versions(versions: Path, keep: set[Path | None]) -> None:
-    """Keep the current Parquet version and the one before it (a reader may still be reading it)."""
+    """Keep the current version and the one before it (a reader may still be reading it)."""
     kept = {p.resolve() for p in keep if p is not None}
     for version in versions.iterdir():
-        if version.resolve() not in kept:
+        if version.resolve() not in kept and not version.name.startswith(BUILDING):
             shutil.rmtree(version, ignore_errors=True)
 
 
-def _remove_leftovers_of_interrupted_publishes(published: Path) -> None:
-    for leftover in published.glob(".serving-*.duckdb*"):
-        leftover.unlink(missing_ok=True)
+def _remove_interrupted_builds(versions: Path) -> None:
+    for leftover in versions.glob(f"{BUILDING}*"):
+        shutil.rmtree(leftover, ignore_errors=True)
