@@ -78,10 +78,15 @@ def run_job(start: dt.date, end: dt.date | None = None):
     from dagster_project.definitions import defs
     from dagster_project.schedules.nightly import NIGHTLY_JOB_NAME
 
+    from dagster_project.runs import data_folder_lock, sweep_dead_runs
+
     job = defs.resolve_job_def(NIGHTLY_JOB_NAME)
     # The terminal gets warnings and errors; the full event log is in the instance (and the UI).
     quiet = {"loggers": {"console": {"config": {"log_level": os.environ.get("ABM_LOG_LEVEL", "WARNING")}}}}
-    with DagsterInstance.get() as instance:
+    what = f"abm run {start}" if end is None or end == start else f"abm backfill {start}..{end}"
+    with DagsterInstance.get() as instance, data_folder_lock(data_dir(), what):
+        for run_id in sweep_dead_runs(instance):
+            print(f"Run {run_id} was left started by a process that is gone; marked failed.", file=sys.stderr)
         if end is None or end == start:
             return job.execute_in_process(
                 run_config=quiet, instance=instance, partition_key=start.isoformat(), raise_on_error=False
@@ -276,8 +281,14 @@ COMMANDS = {
 
 
 def main(argv: list[str] | None = None) -> int:
+    from dagster_project.runs import DataFolderBusy
+
     args = build_parser().parse_args(argv)
-    return COMMANDS[args.command](args)
+    try:
+        return COMMANDS[args.command](args)
+    except DataFolderBusy as error:
+        print(f"Not started: {error}", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":

@@ -260,3 +260,32 @@ def test_the_same_export_delivered_twice_changes_nothing(data_dir):
     result = load_export(paths(), "crm_accounts", DAY, None)
     assert not result.skipped and result.rows == 2
     assert tree_digest(paths().raw / "crm_accounts") == before
+
+
+def test_one_run_at_a_time_and_a_killed_run_never_blocks_the_queue(published_yesterday):
+    from dagster import DagsterInstance, DagsterRunStatus, Failure, build_sensor_context
+
+    from dagster_project.runs import ensure_free
+    from dagster_project.schedules.sensors import dead_run_sweeper
+
+    published_before = published_state()
+    first = start_run(SAMPLE_END, pause_at="ingest")
+    wait_for(lambda: (paths().data_dir / ".paused-at-ingest").exists(), "the first run to reach ingest")
+
+    # A second CLI run is refused at once, naming the first; a daemon run's step refuses to write.
+    second = subprocess.run([ABM, "run", "--date", SAMPLE_END.isoformat()], capture_output=True, text=True, timeout=300)
+    assert second.returncode == 3, second.stderr
+    assert "another run is working in" in second.stderr and f"pid {first.pid}" in second.stderr
+    assert "Traceback" not in second.stderr
+    with pytest.raises(Failure, match="another run is working in"):
+        ensure_free(paths().data_dir)
+
+    # Killed, the first run stays STARTED in Dagster's storage until the sweeper marks it failed.
+    kill(first)
+    (paths().data_dir / ".paused-at-ingest").unlink()
+    with DagsterInstance.get() as instance:
+        (stuck,) = [r for r in instance.get_runs() if r.status == DagsterRunStatus.STARTED]
+        dead_run_sweeper(build_sensor_context(instance=instance))
+        assert instance.get_run_by_id(stuck.run_id).status == DagsterRunStatus.FAILURE
+    assert published_state() == published_before
+    assert_recovers()  # the kernel released the dead run's lock

@@ -14,6 +14,7 @@ from dagster import (
 from dagster_project.ingest.loader import load_pending
 from dagster_project.ingest.schemas import SCHEMAS
 from dagster_project.partitions import TRANSIENT_FAILURE_RETRIES, as_of_range, daily_partitions
+from dagster_project.runs import ensure_free
 from dagster_project.settings import mappings_file_path, paths
 
 
@@ -36,6 +37,7 @@ def build_ingest_asset(source: str) -> AssetsDefinition:
     )
     def ingest(context: AssetExecutionContext) -> MaterializeResult:
         _, as_of_end = as_of_range(context)
+        ensure_free(paths().data_dir)
         results, errors = load_pending(paths(), source, as_of_end, mappings_file_path())
         loaded = [r for r in results if not r.skipped]
         for result in loaded:

@@ -6,6 +6,7 @@ from dagster import AssetExecutionContext, AssetKey, BackfillPolicy, Failure, Ma
 from dagster_project.partitions import TRANSIENT_FAILURE_RETRIES, as_of_range, daily_partitions
 from dagster_project.publish.activation import send_promotion_alerts, write_crm_files
 from dagster_project.publish.report import render_tier_report
+from dagster_project.runs import ensure_free
 from dagster_project.publish.serving import PUBLISHED_TABLES, build_version, switch_to
 from dagster_project.settings import paths, scoring_config_path
 from dagster_project.transform.scoring_config import load_scoring_config
@@ -28,6 +29,7 @@ from dagster_project.transform.scoring_config import load_scoring_config
 )
 def published_tiers(context: AssetExecutionContext) -> MaterializeResult:
     locations = paths()
+    ensure_free(locations.data_dir)
     version = build_version(locations.warehouse, locations.published)
     summary = tier_metrics(version.serving_file)
     render_tier_report(version.serving_file, version.report)

@@ -19,6 +19,7 @@ from dagster_project.ingest.loader import export_dates, export_files, fingerprin
 from dagster_project.ingest.schemas import SCHEMAS
 from dagster_project.partitions import daily_partitions
 from dagster_project.quality.gx_suites import load_suite_document
+from dagster_project.runs import sweep_dead_runs
 from dagster_project.schedules.nightly import nightly_job
 from dagster_project.settings import paths
 
@@ -137,4 +138,16 @@ def export_freshness_sensor(context: SensorEvaluationContext):
     return SkipReason(f"stale sources: {', '.join(sorted(stale))}" if stale else "every source is fresh")
 
 
-sensors = [new_export_sensor, run_failure_alert_sensor, export_freshness_sensor]
+@sensor(
+    minimum_interval_seconds=60,
+    default_status=DefaultSensorStatus.RUNNING,
+    description="Marks failed any run left STARTED by a process that is gone (killed, crashed), so the one-at-a-time queue moves on.",
+)
+def dead_run_sweeper(context: SensorEvaluationContext):
+    swept = sweep_dead_runs(context.instance)
+    for run_id in swept:
+        context.log.warning(f"run {run_id} was left started by a process that is gone; marked failed")
+    return SkipReason(f"marked {len(swept)} dead run(s) failed" if swept else "no dead runs")
+
+
+sensors = [new_export_sensor, run_failure_alert_sensor, export_freshness_sensor, dead_run_sweeper]

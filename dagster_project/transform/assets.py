@@ -10,6 +10,7 @@ from dagster import AssetExecutionContext, BackfillPolicy, Failure
 from dagster_dbt import DagsterDbtTranslator, dbt_assets
 
 from dagster_project.partitions import as_of_range, daily_partitions
+from dagster_project.runs import ensure_free
 from dagster_project.settings import data_dir, paths, publish_emails, scoring_config_path
 from dagster_project.transform.dbt_args import as_of_env, dbt_build_args
 from dagster_project.transform.project import dbt_project
@@ -20,10 +21,6 @@ from dagster_project.transform.scoring_config import ScoringConfigError, load_sc
 class AbmDbtTranslator(DagsterDbtTranslator):
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         return "transform"
-
-
-def publish_emails() -> bool:
-    return os.environ.get("ABM_PUBLISH_EMAILS", "").lower() in ("1", "true", "yes")
 
 
 @dbt_assets(
@@ -43,6 +40,7 @@ def abm_dbt_models(context: AssetExecutionContext, dbt: AbmDbtCliResource):
     # dbt reads the data folder (its profile) and the as-of range from the environment.
     os.environ["ABM_DATA_DIR"] = str(data_dir())
     os.environ.update(as_of_env(as_of_start, as_of_end))
+    ensure_free(paths().data_dir)
     ensure_warehouse_writable(paths().warehouse)
     context.log.info(f"Scoring as of {as_of_start} to {as_of_end} in one dbt invocation")
     target = run_target_path(paths().dbt_target, context.run_id)
