@@ -38,7 +38,7 @@ def test_the_graph_runs_from_every_source_through_dbt_to_publish():
     assert staging == {AssetKey(["raw", "crm_accounts"])}
     checks = {key.name for key in graph.asset_check_keys}
     assert {"account_tiers_gate", "account_tiers_suite", "raw_crm_accounts_suite"} <= checks
-    assert {s.name for s in defs.sensors} == {"new_export_sensor", "run_failure_alert_sensor", "export_freshness_sensor"}
+    assert {s.name for s in defs.sensors} == {"new_export_sensor", "run_failure_alert_sensor", "export_freshness_sensor", "dead_run_sweeper"}
     assert [s.name for s in defs.schedules] == ["abm_nightly_schedule"]
 
 
