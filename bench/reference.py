@@ -31,7 +31,9 @@ from dagster_project.ingest.reading import open_source  # noqa: E402
 from dagster_project.ingest.parsing import install_macros  # noqa: E402
 from dagster_project.ingest.schemas import SCHEMAS  # noqa: E402
 from dagster_project.settings import DBT_PROJECT_DIR, DEFAULT_SCORING_CONFIG, paths  # noqa: E402
-from dagster_project.transform.dbt_args import as_of_env, dbt_vars  # noqa: E402
+from dagster_project.settings import pii_secret  # noqa: E402
+from dagster_project.transform.dbt_args import as_of_env, dbt_vars, secret_env  # noqa: E402
+from dagster_project.transform.dbt_secrets import Plugin  # noqa: E402
 from dagster_project.transform.scoring_config import load_scoring_config  # noqa: E402
 
 
@@ -108,6 +110,8 @@ def prepare(day: dt.date) -> None:
 def run(day: dt.date) -> None:
     lean_load(day)
     with duckdb.connect(str(paths().warehouse)) as con:
+        os.environ.update(secret_env(pii_secret()))
+        Plugin._set_key(con)  # the e-mail hashes' key, as dbt's plugin sets it
         con.execute(scoring_script_path().read_text())
         (accounts,) = con.execute("select count(*) from account_tiers").fetchone()
     print(f"reference scored {accounts} accounts as of {day}")

@@ -34,6 +34,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 END = dt.date(2026, 10, 31)
+BENCH_PII_SECRET = "bench-key-for-sample-data-only-0123456789"
 sys.path.insert(0, str(REPO))
 
 
@@ -93,7 +94,8 @@ def workspace(root: Path, name: str) -> dict[str, str]:
     if data.exists():
         shutil.rmtree(data)
     (data / "dagster_home").mkdir(parents=True)
-    return {**os.environ, "ABM_DATA_DIR": str(data), "DAGSTER_HOME": str(data / "dagster_home"), "PYTHONWARNINGS": "ignore"}
+    return {**os.environ, "ABM_DATA_DIR": str(data), "DAGSTER_HOME": str(data / "dagster_home"), "PYTHONWARNINGS": "ignore",
+            "ABM_PII_SECRET": os.environ.get("ABM_PII_SECRET") or BENCH_PII_SECRET}
 
 
 def generate(env, accounts, days, contacts, intent_topics=8) -> tuple[float, int, dict[str, int]]:

@@ -119,7 +119,15 @@ def report_failure(result) -> None:
                   f"{evaluation.description}", file=sys.stderr)
 
 
+def preflight() -> None:
+    """What would fail a run for sure, checked before any work: the PII key."""
+    from dagster_project.settings import pii_secret
+
+    pii_secret()
+
+
 def cmd_run(args: argparse.Namespace) -> int:
+    preflight()
     day = args.date or latest_landed_date()
     started = time.perf_counter()
     result = run_job(day)
@@ -132,6 +140,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:
+    preflight()
     started = time.perf_counter()
     result = run_job(args.start, args.end)
     if not result.success:
@@ -168,6 +177,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     gen = argparse.Namespace(accounts=args.accounts, days=args.days, seed=args.seed, end=end,
                              contacts_per_account=5, intent_topics=8, out=None)
     cmd_generate(gen)
+    from dagster_project.settings import create_pii_secret, pii_secret_file
+
+    if not os.environ.get("ABM_PII_SECRET") and not pii_secret_file().exists():
+        print(f"A random key for the e-mail hashes of this sample is in {create_pii_secret()}")
     return cmd_run(argparse.Namespace(date=end))
 
 
@@ -282,11 +295,12 @@ COMMANDS = {
 
 def main(argv: list[str] | None = None) -> int:
     from dagster_project.runs import DataFolderBusy
+    from dagster_project.settings import PiiSecretError
 
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
-    except DataFolderBusy as error:
+    except (DataFolderBusy, PiiSecretError) as error:
         print(f"Not started: {error}", file=sys.stderr)
         return 3
 

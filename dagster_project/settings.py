@@ -80,6 +80,60 @@ def timezone() -> str:
     return os.environ.get("ABM_TIMEZONE", "UTC")
 
 
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").lower() in ("1", "true", "yes")
+
+
 def publish_emails() -> bool:
     """Whether contact emails are published in the clear (opt-in; hashed otherwise)."""
-    return os.environ.get("ABM_PUBLISH_EMAILS", "").lower() in ("1", "true", "yes")
+    return _flag("ABM_PUBLISH_EMAILS")
+
+
+def publish_contact_names() -> bool:
+    """Whether contacts' first and last names and titles are published (opt-in)."""
+    return _flag("ABM_PUBLISH_CONTACT_NAMES")
+
+
+class PiiSecretError(RuntimeError):
+    """No usable key for the published e-mail hashes."""
+
+
+WEAK_SECRETS = {"abm-default-salt", "changeme", "change-me", "secret", "password"}
+MIN_SECRET_LENGTH = 16
+
+
+def pii_secret_file() -> Path:
+    return paths().data_dir / "secrets" / "pii_secret"
+
+
+def pii_secret() -> str:
+    """The key of the published e-mail hashes: ABM_PII_SECRET, else data/secrets/pii_secret.
+
+    There is no default: a hash under a key everyone knows is reversed by guessing addresses."""
+    value = os.environ.get("ABM_PII_SECRET") or ""
+    if not value and pii_secret_file().exists():
+        value = pii_secret_file().read_text().strip()
+    if not value:
+        raise PiiSecretError(
+            "no key for the published e-mail hashes: set ABM_PII_SECRET (for example the output of "
+            "`python -c 'import secrets; print(secrets.token_hex(32))'`) or put it in "
+            f"{pii_secret_file()} (mode 0600); nothing was run"
+        )
+    if value.lower() in WEAK_SECRETS or len(value) < MIN_SECRET_LENGTH:
+        raise PiiSecretError(
+            f"the key for the published e-mail hashes is a default or shorter than {MIN_SECRET_LENGTH} "
+            "characters; set a random ABM_PII_SECRET; nothing was run"
+        )
+    return value
+
+
+def create_pii_secret() -> Path:
+    """A random key for a data folder that has none (the demo's sample data), readable by its owner only."""
+    import secrets
+
+    target = pii_secret_file()
+    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as out:
+        out.write(secrets.token_hex(32) + "\n")
+    return target

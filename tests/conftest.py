@@ -49,3 +49,12 @@ def write_text(path: Path, text: str, encoding: str = "utf-8") -> Path:
 @pytest.fixture(autouse=True)
 def _quiet_gx():
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+
+TEST_PII_SECRET = "test-key-not-for-production-0123456789"
+
+
+@pytest.fixture(autouse=True)
+def _pii_secret(monkeypatch):
+    """Runs refuse to publish e-mail hashes without a key; the tests have their own."""
+    monkeypatch.setenv("ABM_PII_SECRET", TEST_PII_SECRET)

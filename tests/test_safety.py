@@ -70,3 +70,67 @@ def test_write_back_field_names_that_could_break_out_of_sql_are_refused(name):
     config["activation"]["writeback_fields"]["salesforce_tier"] = name
     with pytest.raises(ScoringConfigError, match="activation.writeback_fields.salesforce_tier' must be a CRM field name"):
         validate(config)
+
+
+# --- contact data ---------------------------------------------------------------------------------
+
+
+def test_published_contacts_carry_a_keyed_hash_and_no_names_and_the_key_is_in_no_artifact(data_dir):
+    import hashlib
+    import hmac
+    import shutil
+    from pathlib import Path
+
+    from dagster_project.ingest.loader import load_pending
+    from dagster_project.settings import DBT_PROJECT_DIR, paths, pii_secret
+    from tests.dbt_helpers import run_dbt
+
+    fixtures = Path(__file__).parent / "fixtures" / "exports"
+    day = dt.date(2026, 11, 20)
+    for source, name in [("crm_accounts", "salesforce_account_report.csv"), ("crm_contacts", "salesforce_contacts_dataloader.csv")]:
+        folder = paths().landing / source / day.isoformat()
+        folder.mkdir(parents=True)
+        shutil.copy(fixtures / name, folder / name)
+        assert not load_pending(paths(), source, day, None)[1]
+    run_dbt(day, day, select="+contact_quality")
+    with duckdb.connect(str(paths().warehouse), read_only=True) as con:
+        columns = [c[0] for c in con.execute("describe contact_quality").fetchall()]
+        rows = dict(con.execute("select contact_id, email_hash from contact_quality").fetchall())
+    assert not {"first_name", "last_name", "title", "email"} & set(columns)
+    expected = hmac.new(pii_secret().encode(), b"dana.reyes@acme-analytics.com", hashlib.sha256).hexdigest()
+    assert rows["0035g00000CaAaAAAV"] == expected
+    for folder in (DBT_PROJECT_DIR / "target", DBT_PROJECT_DIR / "logs"):
+        for path in folder.rglob("*"):
+            if path.is_file() and path.stat().st_size < 50_000_000:
+                assert pii_secret().encode() not in path.read_bytes(), path
+
+
+@pytest.mark.parametrize(("secret", "expected"), [(None, "set ABM_PII_SECRET"), ("abm-default-salt", "is a default")])
+def test_a_run_without_a_real_key_is_refused_before_any_work(data_dir, monkeypatch, secret, expected):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in __import__("os").environ.items() if k != "ABM_PII_SECRET"}
+    if secret:
+        env["ABM_PII_SECRET"] = secret
+    abm = str(Path(sys.executable).with_name("abm"))
+    result = subprocess.run([abm, "run", "--date", "2026-11-20"], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 3 and expected in result.stderr and "Traceback" not in result.stderr
+    assert not (data_dir / "raw").exists() and not (data_dir / "warehouse.duckdb").exists()
+
+
+def test_failing_contact_values_are_masked_in_check_results():
+    import pandas as pd
+
+    from dagster_project.quality.gx_suites import validate
+
+    checked = pd.to_datetime(["2026-11-19"] * 3)
+    frame = pd.DataFrame({"email": ["jane.doe@acme.com", "jane.doe@acme.com", "not an address"],
+                          "result": ["valid"] * 3, "checked_at": checked, "_export_date": pd.to_datetime(["2026-11-20"] * 3)})
+    outcome = validate("raw_email_verifications", "verifications", frame, {
+        "freshness_floor": pd.Timestamp("2026-11-01"), "earliest_date": pd.Timestamp("1900-01-01"),
+        "latest_date": pd.Timestamp("2026-11-21"), "horizon_date": pd.Timestamp("2027-11-21")})
+    text = " ".join(o.describe() for o in outcome.failures)
+    assert "***@acme.com" in text and "n***" in text  # the duplicate and the malformed address, masked
+    assert "jane.doe" not in text and "not an address" not in text

@@ -20,8 +20,8 @@ from dagster_project.ingest.mappings import mappings_for, rank_mappings
 from dagster_project.ingest.parsing import install_macros
 from dagster_project.ingest.reading import UnreadableFile, malformed_lines, open_source
 from dagster_project.ingest.schemas import SCHEMAS
+from dagster_project.privacy import CONTACT_COLUMNS, mask_contact_value
 
-MASKED = {"email", "contact_email", "first_name", "last_name"}
 SAMPLES = 5
 
 
@@ -100,8 +100,8 @@ def _column_lines(con, schema, plan: FilePlan, export_date: dt.date) -> list[str
             f'select distinct "{column.name}" from (select * from inspected limit 1000) '
             f'where "{column.name}" is not null limit {SAMPLES}'
         ).fetchall()]
-        if column.name in MASKED:
-            samples = [_mask(v) for v in samples]
+        if column.name in CONTACT_COLUMNS:
+            samples = [mask_contact_value(v) for v in samples]
         lines.append(f"    {column.name} <- {header!r} ({column.type}{read_as}): {', '.join(samples) or '(empty)'}")
     return lines
 
@@ -118,7 +118,3 @@ def _reject_lines(con, schema, plan: FilePlan, export_date: dt.date) -> list[str
     if plan.source.footer:
         lines.append(f"  footer skipped: {' | '.join(plan.source.footer)}")
     return lines
-
-
-def _mask(value: str) -> str:
-    return "***@" + value.split("@", 1)[1] if "@" in value else value[:1] + "***"

@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from dagster_project.privacy import CONTACT_COLUMNS, mask_contact_value
 from dagster_project.settings import EXPECTATIONS_DIR
 
 MAX_EXAMPLES = 5
@@ -128,13 +129,19 @@ def validate(name: str, table: str, frame: pd.DataFrame, parameters: dict[str, A
                 success=bool(item.success) and not raised,
                 blocking=bool((config.meta or {}).get("blocking", True)),
                 unexpected_count=details.get("unexpected_count"),
-                examples=[_plain(v) for v in (details.get("partial_unexpected_list") or [])[:MAX_EXAMPLES]],
+                examples=_examples(config.kwargs, details.get("partial_unexpected_list") or []),
                 observed=_plain(details.get("observed_value")),
                 notes=(config.meta or {}).get("notes")
                 or ((item.exception_info or {}).get("exception_message") if raised else None),
             )
         )
     return outcome
+
+
+def _examples(kwargs: dict, values: list) -> list:
+    columns = {kwargs.get("column"), *kwargs.get("column_list", [])}
+    examples = [_plain(v) for v in values[:MAX_EXAMPLES]]
+    return [mask_contact_value(v) for v in examples] if columns & CONTACT_COLUMNS else examples
 
 
 def _with_nanosecond_datetimes(frame: pd.DataFrame) -> pd.DataFrame:

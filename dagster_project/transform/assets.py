@@ -11,8 +11,16 @@ from dagster_dbt import DagsterDbtTranslator, dbt_assets
 
 from dagster_project.partitions import as_of_range, daily_partitions
 from dagster_project.runs import ensure_free
-from dagster_project.settings import data_dir, paths, publish_emails, scoring_config_path
-from dagster_project.transform.dbt_args import as_of_env, dbt_build_args
+from dagster_project.settings import (
+    PiiSecretError,
+    data_dir,
+    paths,
+    pii_secret,
+    publish_contact_names,
+    publish_emails,
+    scoring_config_path,
+)
+from dagster_project.transform.dbt_args import as_of_env, dbt_build_args, secret_env
 from dagster_project.transform.project import dbt_project
 from dagster_project.transform.resource import AbmDbtCliResource, keep_parse, run_target_path
 from dagster_project.transform.scoring_config import ScoringConfigError, load_scoring_config
@@ -37,14 +45,20 @@ def abm_dbt_models(context: AssetExecutionContext, dbt: AbmDbtCliResource):
         scoring = load_scoring_config(scoring_config_path())
     except ScoringConfigError as error:
         raise Failure(description=f"Invalid scoring rules, no model was run: {error}", allow_retries=False) from error
-    # dbt reads the data folder (its profile) and the as-of range from the environment.
+    try:
+        secret = pii_secret()
+    except PiiSecretError as error:
+        raise Failure(description=str(error), allow_retries=False) from error
+    # dbt reads the data folder (its profile), the as-of range and the PII key from the environment.
     os.environ["ABM_DATA_DIR"] = str(data_dir())
     os.environ.update(as_of_env(as_of_start, as_of_end))
+    os.environ.update(secret_env(secret))
     ensure_free(paths().data_dir)
     ensure_warehouse_writable(paths().warehouse)
     context.log.info(f"Scoring as of {as_of_start} to {as_of_end} in one dbt invocation")
     target = run_target_path(paths().dbt_target, context.run_id)
-    yield from dbt.cli(dbt_build_args(scoring, publish_emails()), context=context, target_path=target).stream()
+    args = dbt_build_args(scoring, publish_emails(), publish_contact_names())
+    yield from dbt.cli(args, context=context, target_path=target).stream()
     keep_parse(paths().dbt_target, target)
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 from dagster_dbt import DbtProject
 
-from dagster_project.settings import DBT_PROJECT_DIR, publish_emails, scoring_config_path
+from dagster_project.settings import DBT_PROJECT_DIR, publish_contact_names, publish_emails, scoring_config_path
 from dagster_project.transform.dbt_args import dbt_vars
 
 
@@ -24,7 +24,7 @@ def _put_dbt_on_path() -> None:
 def _parse_vars() -> str:
     # The same vars a run passes (rules as they are, emails opt-in), so runs can reuse this parse.
     scoring = yaml.safe_load(scoring_config_path().read_text())
-    return json.dumps(dbt_vars(scoring, publish_emails()), sort_keys=True)
+    return json.dumps(dbt_vars(scoring, publish_emails(), publish_contact_names()), sort_keys=True)
 
 
 _put_dbt_on_path()

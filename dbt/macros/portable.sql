@@ -46,10 +46,22 @@
     arg_min({{ expression }}, {{ rank_column }}) filter (where {{ expression }} is not null)
 {%- endmacro %}
 
-{# A stable salted hash of a PII value (ABM_PII_SALT), so BI tables can join on it without the value. #}
-{% macro salted_hash(expression) -%}
-    case when {{ expression }} is not null
-        then {{ dbt.hash("'" ~ env_var('ABM_PII_SALT', 'abm-default-salt') ~ "' || " ~ expression) }} end
+{#
+  HMAC-SHA-256 of a PII value under the operator's secret key, so BI tables can join on it without
+  the value and nobody without the key can test guesses (names and domains make e-mail addresses
+  easy to guess). The key reaches DuckDB as session variables set by the dbt_secrets plugin, never
+  in SQL; a run without a key is refused before dbt starts.
+#}
+{% macro keyed_hash(expression) -%}
+    {{ return(adapter.dispatch('keyed_hash', 'abm_tiering')(expression)) }}
+{%- endmacro %}
+{% macro default__keyed_hash(expression) -%}
+    {{ exceptions.raise_compiler_error("keyed_hash: no HMAC implementation for this adapter yet") }}
+{%- endmacro %}
+{% macro duckdb__keyed_hash(expression) -%}
+    case when {{ expression }} is not null then sha256(
+        getvariable('abm_hmac_outer') || unhex(sha256(getvariable('abm_hmac_inner') || encode({{ expression }})))
+    ) end
 {%- endmacro %}
 
 {# One row per item of a delimited list (e.g. HubSpot's merged record ids). #}

@@ -1,5 +1,6 @@
 -- Contact quality flags as of the run's date, one row per contact, for RevOps to work through.
--- Email addresses are published only as a salted hash and a domain unless publish_emails is set.
+-- Contacts are published by CRM id, keyed e-mail hash and domain: names, titles and addresses only
+-- when publish_contact_names / publish_emails are set.
 with contacts as (
     select * from {{ ref('int_contacts_flagged') }}
     where score_date = {{ as_of_end() }}
@@ -11,11 +12,9 @@ final as (
         contact_id,
         account_id,
         crm_account_id,
-        first_name,
-        last_name,
-        title,
+        {% if var('publish_contact_names', false) %}first_name, last_name, title,{% endif %}
         {% if var('publish_emails', false) %}email,{% endif %}
-        {{ salted_hash('email') }} as email_hash,
+        {{ keyed_hash('email') }} as email_hash,
         email_domain,
         is_decision_maker,
         is_stale,
