@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import errno
 import os
 import sys
 import time
@@ -69,8 +70,11 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_job(start: dt.date, end: dt.date | None = None):
-    """Execute the nightly job for one date or, as a single run, for a range of dates."""
+def run_job(start: dt.date, end: dt.date | None = None, accept_change: str | None = None):
+    """Execute the nightly job for one date or, as a single run, for a range of dates.
+
+    `accept_change` records why a tier movement beyond the gate's bounds is real (a new ICP, a new
+    intent provider): the run publishes it, and the reason stays on the run."""
     ensure_dagster_home()
     pin_data_dir()
     from dagster import DagsterInstance
@@ -78,6 +82,7 @@ def run_job(start: dt.date, end: dt.date | None = None):
     from dagster_project.definitions import defs
     from dagster_project.schedules.nightly import NIGHTLY_JOB_NAME
 
+    from dagster_project.quality.checks import ACCEPT_CHANGE_TAG
     from dagster_project.runs import data_folder_lock, sweep_dead_runs
 
     job = defs.resolve_job_def(NIGHTLY_JOB_NAME)
@@ -87,11 +92,12 @@ def run_job(start: dt.date, end: dt.date | None = None):
     with DagsterInstance.get() as instance, data_folder_lock(data_dir(), what):
         for run_id in sweep_dead_runs(instance):
             print(f"Run {run_id} was left started by a process that is gone; marked failed.", file=sys.stderr)
+        tags = {ACCEPT_CHANGE_TAG: accept_change} if accept_change else {}
         if end is None or end == start:
             return job.execute_in_process(
-                run_config=quiet, instance=instance, partition_key=start.isoformat(), raise_on_error=False
+                run_config=quiet, instance=instance, partition_key=start.isoformat(), tags=tags, raise_on_error=False
             )
-        tags = {
+        tags |= {
             "dagster/asset_partition_range_start": start.isoformat(),
             "dagster/asset_partition_range_end": end.isoformat(),
         }
@@ -112,6 +118,8 @@ def report_failure(result) -> None:
         if event.is_step_failure:
             error = event.step_failure_data.error
             message = error.message.strip() if error else "unknown error"
+            if "No space left on device" in message:
+                message = f"the disk is full ({paths().data_dir}): free space and rerun. {message}"
             print(f"  step {event.step_key}: {message}", file=sys.stderr)
     for evaluation in result.get_asset_check_evaluations():
         if not evaluation.passed:
@@ -119,18 +127,42 @@ def report_failure(result) -> None:
                   f"{evaluation.description}", file=sys.stderr)
 
 
-def preflight() -> None:
-    """What would fail a run for sure, checked before any work: the PII key."""
-    from dagster_project.settings import pii_secret
+class NotStarted(Exception):
+    """A run that would fail for sure, refused before any work with what to do instead."""
 
+
+def preflight(start: dt.date, end: dt.date) -> None:
+    """What would fail a run for sure, checked before any work: the dates, the rules, the column
+    mappings and the PII key."""
+    from dagster_project.ingest.mappings import MappingError, mappings_for
+    from dagster_project.partitions import daily_partitions
+    from dagster_project.settings import mappings_file_path, pii_secret, scoring_config_path
+    from dagster_project.transform.scoring_config import ScoringConfigError, load_scoring_config
+
+    if end < start:
+        raise NotStarted(f"the range ends ({end}) before it starts ({start}); swap --start and --end")
+    first = dt.date.fromisoformat(daily_partitions.get_first_partition_key())
+    last = dt.date.fromisoformat(daily_partitions.get_last_partition_key())
+    if end > last:
+        raise NotStarted(
+            f"{end} has not ended yet in {daily_partitions.timezone}: the latest date that can be scored is {last} "
+            "(a day is scored once its exports are complete)"
+        )
+    if start < first:
+        raise NotStarted(f"{start} is before the first scoring date {first} (ABM_START_DATE)")
+    try:
+        load_scoring_config(scoring_config_path())
+        mappings_for(mappings_file_path())
+    except (ScoringConfigError, MappingError) as error:
+        raise NotStarted(str(error)) from error
     pii_secret()
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    preflight()
     day = args.date or latest_landed_date()
+    preflight(day, day)
     started = time.perf_counter()
-    result = run_job(day)
+    result = run_job(day, accept_change=args.accept_change)
     if not result.success:
         report_failure(result)
         return 1
@@ -140,9 +172,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:
-    preflight()
+    preflight(args.start, args.end)
     started = time.perf_counter()
-    result = run_job(args.start, args.end)
+    result = run_job(args.start, args.end, accept_change=args.accept_change)
     if not result.success:
         report_failure(result)
         return 1
@@ -181,7 +213,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     if not os.environ.get("ABM_PII_SECRET") and not pii_secret_file().exists():
         print(f"A random key for the e-mail hashes of this sample is in {create_pii_secret()}")
-    return cmd_run(argparse.Namespace(date=end))
+    return cmd_run(argparse.Namespace(date=end, accept_change=None))
 
 
 def latest_landed_date() -> dt.date:
@@ -247,8 +279,15 @@ def parse_date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from error
 
 
+ACCEPT_CHANGE_HELP = (
+    "publish even though the tiers moved more than the gate allows from the day before "
+    "(ABM_MAX_TIER_SHARE_SHIFT, ABM_MAX_DEMOTION_SHARE), recording why on the run"
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="abm", description=__doc__)
+    parser.add_argument("--verbose", action="store_true", help="show tracebacks of unexpected errors")
     commands = parser.add_subparsers(dest="command", required=True)
 
     commands.add_parser("prepare", help="prepare the dbt manifest ahead of loading the Dagster definitions")
@@ -270,10 +309,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="run the pipeline for one as-of date on what is in the landing folder")
     run.add_argument("--date", type=parse_date, default=None, help="as-of date (default: the latest landed export)")
+    run.add_argument("--accept-change", metavar="REASON", help=ACCEPT_CHANGE_HELP)
 
     backfill = commands.add_parser("backfill", help="rebuild a range of as-of dates in one Dagster run")
     backfill.add_argument("--start", type=parse_date, required=True)
     backfill.add_argument("--end", type=parse_date, required=True)
+    backfill.add_argument("--accept-change", metavar="REASON", help=ACCEPT_CHANGE_HELP)
 
     inspect = commands.add_parser("inspect", help="show how a file or export folder would map and parse (loads nothing)")
     inspect.add_argument("path", help="an export file, or a landing/<source>/<date>/ folder")
@@ -300,9 +341,15 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
-    except (DataFolderBusy, PiiSecretError) as error:
+    except (NotStarted, DataFolderBusy, PiiSecretError) as error:
         print(f"Not started: {error}", file=sys.stderr)
         return 3
+    except OSError as error:
+        if args.verbose:
+            raise
+        disk = "the disk is full: " if error.errno == errno.ENOSPC else ""
+        print(f"abm {args.command} failed: {disk}{error} (rerun with --verbose for the traceback)", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -90,6 +90,7 @@ def test_a_duplicated_key_fails_the_raw_suite_with_the_example_and_nothing_is_sc
     message = failures["raw_crm_accounts_suite"]
     assert "expect_column_values_to_be_unique(account_id): FAILED (2 failing rows" in message
     assert duplicate_id in message
+    assert f"in {path.name} rows 4, {len(frame) + 1}" in message  # the file and rows to fix
     assert not paths().serving_db.exists()
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
     assert "raw/crm_accounts" in materialized
@@ -119,3 +120,27 @@ def test_date_ranges_fail_on_dates_before_after_and_beyond_what_nanoseconds_hold
         (dated,) = [o for o in outcome.outcomes if o.column == "signal_date"]
         assert not dated.success
         assert dated.unexpected_count == len(dates) - 1
+
+
+def test_tiers_that_move_more_than_the_bounds_block_until_someone_accepts_the_change(landed, monkeypatch):
+    assert run_job(PREVIOUS_DAY).success
+    before = serving_digest()
+    # Bounds tighter than a normal day's movement stand in for a broken export that moves many accounts.
+    monkeypatch.setenv("ABM_MAX_TIER_SHARE_SHIFT", "0")
+    monkeypatch.setenv("ABM_MAX_DEMOTION_SHARE", "0")
+    blocked = run_job(SAMPLE_END)
+    assert not blocked.success
+    message = failed_checks(blocked)["account_tiers_gate"]
+    assert "max_tier_share_shift" in message and "--accept-change" in message
+    assert serving_digest() == before
+
+    accepted = run_job(SAMPLE_END, accept_change="new ICP from the Q4 review")
+    assert accepted.success
+    gate = next(e for e in accepted.get_asset_check_evaluations() if e.check_name == "account_tiers_gate")
+    assert gate.metadata["change_accepted_because"].value == "new ICP from the Q4 review"
+    assert gate.metadata["max_tier_share_shift"].value > 0
+    from dagster import DagsterInstance
+
+    with DagsterInstance.get() as instance:
+        assert instance.get_run_by_id(accepted.run_id).tags["abm/accept_change"] == "new ICP from the Q4 review"
+    assert serving_digest() != before

@@ -134,3 +134,30 @@ def test_failing_contact_values_are_masked_in_check_results():
     text = " ".join(o.describe() for o in outcome.failures)
     assert "***@acme.com" in text and "n***" in text  # the duplicate and the malformed address, masked
     assert "jane.doe" not in text and "not an address" not in text
+
+
+# --- early, short errors --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "expected"),
+    [
+        (["run", "--date", "2099-01-01"], {}, "has not ended yet"),
+        (["backfill", "--start", "2026-11-20", "--end", "2026-11-01"], {}, "ends (2026-11-01) before it starts"),
+        (["run", "--date", "2026-11-20"], {"ABM_SCORING_CONFIG": "/nonexistent/scoring.yml"}, "No such file"),
+        (["run", "--date", "2026-11-20"], {"ABM_COLUMN_MAPPINGS": "{mappings}"}, "unknown source 'crm_acounts'"),
+    ],
+)
+def test_runs_that_would_fail_are_refused_before_any_work_without_a_traceback(data_dir, tmp_path, args, env, expected):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    mappings = write_text(tmp_path / "mappings.yml", "crm_acounts:\n  x:\n    account_id: Id\n")
+    env = {k: v.format(mappings=mappings) for k, v in env.items()}
+    abm = str(Path(sys.executable).with_name("abm"))
+    result = subprocess.run([abm, *args], env={**os.environ, **env}, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 3 and expected in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (data_dir / "raw").exists()

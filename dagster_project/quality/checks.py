@@ -22,6 +22,54 @@ from dagster_project.transform.scoring_config import load_scoring_config
 
 EARLIEST_PLAUSIBLE_DATE = pd.Timestamp("1900-01-01")
 DEFAULT_MAX_UNREACHABLE_TIER_1_SHARE = 0.5
+# How far a day's tiers may move from the day before before a person has to accept the change.
+DEFAULT_MAX_TIER_SHARE_SHIFT = 0.05
+DEFAULT_MAX_DEMOTION_SHARE = 0.02
+ACCEPT_CHANGE_TAG = "abm/accept_change"
+
+# Per as-of date of the run: the gate's metrics, and how far each moved from the day before (a date
+# whose day before was never scored moved nowhere).
+GATE_METRICS = """
+    with shares as (
+        select as_of_date, tier, count(*) * 1.0 / sum(count(*)) over (partition by as_of_date) as share
+        from account_tier_history
+        where as_of_date between cast('{start}' as date) - 1 and '{end}'
+        group by as_of_date, tier
+    ),
+    pairs as (
+        select dates.as_of_date, tiers.tier
+        from (select distinct as_of_date from shares) as dates, (select distinct tier from shares) as tiers
+    ),
+    shifts as (
+        select pairs.as_of_date, max(abs(coalesce(today.share, 0) - coalesce(yesterday.share, 0))) as max_tier_share_shift
+        from pairs
+        left join shares as today on today.as_of_date = pairs.as_of_date and today.tier = pairs.tier
+        left join shares as yesterday on yesterday.as_of_date = pairs.as_of_date - 1 and yesterday.tier = pairs.tier
+        where exists (select 1 from shares as d where d.as_of_date = pairs.as_of_date - 1)
+        group by pairs.as_of_date
+    ),
+    demotions as (
+        select as_of_date, count(*) as demotions
+        from account_tier_changes
+        where as_of_date between '{start}' and '{end}' and change_type = 'demotion'
+        group by as_of_date
+    )
+    select
+        history.as_of_date,
+        count(*) as accounts,
+        count(*) filter (where tier = 'tier_1') as tier_1_accounts,
+        coalesce(avg(case when not is_reachable then 1.0 else 0.0 end) filter (where tier = 'tier_1'), 0)
+            as unreachable_tier_1_share,
+        avg(case when tier = 'disqualified' then 1.0 else 0.0 end) as disqualified_share,
+        coalesce(any_value(shifts.max_tier_share_shift), 0) as max_tier_share_shift,
+        coalesce(any_value(demotions.demotions), 0) * 1.0 / count(*) as demotion_share
+    from account_tier_history as history
+    left join shifts using (as_of_date)
+    left join demotions using (as_of_date)
+    where history.as_of_date between '{start}' and '{end}'
+    group by history.as_of_date
+    order by history.as_of_date
+"""
 # Event rows may be dated after their export (a meeting booked ahead); beyond this they are implausible.
 FUTURE_HORIZON_DAYS = 366
 
@@ -87,9 +135,36 @@ def build_raw_check(source: str):
             frame = query_frame(con, f"select {columns} from read_parquet('{folder}/*.parquet', union_by_name = true)")
         parameters = raw_suite_parameters(suite, export_date, as_of_end)
         outcome = validate(suite, f"raw/{source}/export_date={export_date}", frame, parameters)
+        locate_failures(folder, outcome)
         return check_result(context, outcome, {"export_date": export_date.isoformat()})
 
     return raw_export_check
+
+
+def locate_failures(folder, outcome: SuiteOutcome, rows_shown: int = 5) -> None:
+    """Name the export file and rows each failing value is on: the raw partition alone does not say
+    which file of an export to fix."""
+    for failure in outcome.failures:
+        if not failure.column or "," in failure.column or failure.column.startswith("_"):
+            continue
+        if failure.expectation == "expect_column_values_to_not_be_null":
+            condition, values = f'"{failure.column}" is null', []
+        elif failure.unmasked_examples and not isinstance(failure.unmasked_examples[0], (dict, list)):
+            condition = f'cast("{failure.column}" as varchar) in ({", ".join("?" for _ in failure.unmasked_examples)})'
+            values = [str(v) for v in failure.unmasked_examples]
+        else:
+            continue
+        with duckdb.connect() as con:
+            found = con.execute(
+                f"""select _source_file, list(_row_number order by _row_number)[1:{rows_shown}], count(*)
+                    from read_parquet('{folder}/*.parquet', union_by_name = true)
+                    where {condition} group by _source_file order by _source_file limit 3""",
+                values,
+            ).fetchall()
+        failure.found_in = "; ".join(
+            f"{name} row{'s' if count > 1 else ''} {', '.join(map(str, rows))}{' ...' if count > len(rows) else ''}"
+            for name, rows, count in found
+        ) or None
 
 
 def raw_suite_parameters(suite: str, export_date: dt.date, as_of_end: dt.date) -> dict:
@@ -147,28 +222,19 @@ def account_tiers_check(context: AssetCheckExecutionContext) -> AssetCheckResult
 )
 def account_tiers_gate(context: AssetCheckExecutionContext) -> AssetCheckResult:
     as_of_start, as_of_end = as_of_range_of_run(context)
-    frame = read_warehouse(
-        f"""
-        select
-            as_of_date,
-            count(*) as accounts,
-            count(*) filter (where tier = 'tier_1') as tier_1_accounts,
-            coalesce(avg(case when not is_reachable then 1.0 else 0.0 end) filter (where tier = 'tier_1'), 0)
-                as unreachable_tier_1_share,
-            avg(case when tier = 'disqualified' then 1.0 else 0.0 end) as disqualified_share
-        from account_tier_history
-        where as_of_date between '{as_of_start}' and '{as_of_end}'
-        group by as_of_date
-        order by as_of_date
-        """
-    )
+    frame = read_warehouse(GATE_METRICS.format(start=as_of_start, end=as_of_end))
     if frame.empty:
         frame = pd.DataFrame([{"as_of_date": as_of_end, "accounts": 0, "tier_1_accounts": 0,
-                               "unreachable_tier_1_share": 0.0, "disqualified_share": 0.0}])
+                               "unreachable_tier_1_share": 0.0, "disqualified_share": 0.0,
+                               "max_tier_share_shift": 0.0, "demotion_share": 0.0}])
     scoring = load_scoring_config(scoring_config_path())
+    accepted = context.run.tags.get(ACCEPT_CHANGE_TAG)
     parameters = {
         "tier_1_cap": scoring["tiers"]["tier_1_cap"],
         "max_unreachable_tier_1_share": max_unreachable_tier_1_share(),
+        # a change someone accepted for this run, with a reason recorded on the run, is not bounded
+        "max_tier_share_shift": 1.0 if accepted else max_share_from_env("ABM_MAX_TIER_SHARE_SHIFT", DEFAULT_MAX_TIER_SHARE_SHIFT),
+        "max_demotion_share": 1.0 if accepted else max_share_from_env("ABM_MAX_DEMOTION_SHARE", DEFAULT_MAX_DEMOTION_SHARE),
     }
     outcome = validate("account_tiers_gate", f"account_tier_history {as_of_start}..{as_of_end}", frame, parameters)
     latest = frame.iloc[-1]
@@ -179,12 +245,19 @@ def account_tiers_gate(context: AssetCheckExecutionContext) -> AssetCheckResult:
             "tier_1_accounts": int(latest["tier_1_accounts"]),
             "unreachable_tier_1_share": float(latest["unreachable_tier_1_share"]),
             "accounts": int(latest["accounts"]),
+            "max_tier_share_shift": float(latest["max_tier_share_shift"]),
+            "demotion_share": float(latest["demotion_share"]),
+            **({"change_accepted_because": accepted} if accepted else {}),
         },
     )
 
 
 def max_unreachable_tier_1_share() -> float:
-    return float(os.environ.get("ABM_MAX_UNREACHABLE_TIER_1_SHARE", DEFAULT_MAX_UNREACHABLE_TIER_1_SHARE))
+    return max_share_from_env("ABM_MAX_UNREACHABLE_TIER_1_SHARE", DEFAULT_MAX_UNREACHABLE_TIER_1_SHARE)
+
+
+def max_share_from_env(name: str, default: float) -> float:
+    return float(os.environ.get(name, default))
 
 
 raw_checks = [build_raw_check(source) for source in SCHEMAS]

@@ -33,6 +33,8 @@ class ExpectationOutcome:
     examples: list[Any]
     observed: Any
     notes: str | None
+    unmasked_examples: list[Any] = field(default_factory=list, repr=False)  # to find the rows, never shown
+    found_in: str | None = None  # the export files and rows the failing values are on
 
     def describe(self) -> str:
         subject = f"{self.expectation}({self.column})" if self.column else self.expectation
@@ -45,6 +47,8 @@ class ExpectationOutcome:
             detail.append(f"e.g. {self.examples}")
         if self.observed is not None and not self.examples:
             detail.append(f"observed {self.observed}")
+        if self.found_in:
+            detail.append(f"in {self.found_in}")
         return f"{subject}: FAILED ({'; '.join(detail) or 'see GX result'})" + (f" - {self.notes}" if self.notes else "")
 
 
@@ -130,6 +134,7 @@ def validate(name: str, table: str, frame: pd.DataFrame, parameters: dict[str, A
                 blocking=bool((config.meta or {}).get("blocking", True)),
                 unexpected_count=details.get("unexpected_count"),
                 examples=_examples(config.kwargs, details.get("partial_unexpected_list") or []),
+                unmasked_examples=[_plain(v) for v in (details.get("partial_unexpected_list") or [])[:MAX_EXAMPLES]],
                 observed=_plain(details.get("observed_value")),
                 notes=(config.meta or {}).get("notes")
                 or ((item.exception_info or {}).get("exception_message") if raised else None),
