@@ -127,6 +127,14 @@ def test_the_parquet_copies_are_swapped_in_whole(landed):
         assert con.execute(f"select max(as_of_date) from '{tiers}'").fetchone()[0] == SAMPLE_END
     assert {p.name for p in history.iterdir()} == {f"as_of_date={PREVIOUS_DAY}", f"as_of_date={SAMPLE_END}"}
 
+    # What holds raw contact data is the owner's alone; the published version is open to the group.
+    def mode(path):
+        return path.stat().st_mode & 0o777
+
+    raw_file = next((paths().raw / "crm_contacts").rglob("*.parquet"))
+    assert (mode(raw_file), mode(raw_file.parent), mode(paths().warehouse)) == (0o600, 0o700, 0o600)
+    assert (mode(paths().serving_db.resolve()), mode(tiers.resolve()), mode(paths().serving_db.resolve().parent)) == (0o640, 0o640, 0o750)
+
 
 @pytest.mark.skipif(not any((p / "chromium").exists() for p in map(__import__("pathlib").Path, ["/usr/bin"])),
                     reason="Debian's chromium is installed by .ci/run")

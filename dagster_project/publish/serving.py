@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.faults import pause_point
+from dagster_project.settings import publish_contact_names, publish_emails
 
 PUBLISHED_TABLES = (
     "account_tiers",
@@ -82,8 +83,20 @@ def build_version(warehouse: Path, published: Path, tables: tuple[str, ...] = PU
     return Version(folder, counts)
 
 
+def _open_to_group(folder: Path, published: Path) -> None:
+    """BI tools run as other users of the data folder's group; a published version holds no raw
+    contact data unless names or e-mails are opted in, in which case it stays owner-only."""
+    if publish_emails() or publish_contact_names():
+        return
+    for path in (published.parent, published, published / VERSIONS, folder):
+        path.chmod(0o750)
+    for path in folder.rglob("*"):
+        path.chmod(0o750 if path.is_dir() else 0o640)
+
+
 def switch_to(published: Path, version: Version) -> None:
     """Point `current` at the version in one rename: serving file, Parquet and report switch together."""
+    _open_to_group(version.folder, published)
     pause_point("publish")
     previous = _swap_symlink(published / "current", version.folder)
     for name in STABLE_LINKS:
