@@ -50,7 +50,7 @@ def send_alert(kind: str, text: str, fields: dict[str, Any], logger: logging.Log
     (logger or log).warning(f"[{kind}] {text}")
     url = webhook_url()
     if url:
-        post_json(url, alert, logger or log)
+        post_json(url, {**alert, "text": slack_escape(text)}, logger or log)
     return alert
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import duckdb
 
-from dagster_project.alerts import alerts_dir, send_alert, slack_escape
+from dagster_project.alerts import alerts_dir, send_alert
 
 LEDGER_DDL = """
 create table if not exists promotion_alerts (
@@ -65,7 +65,7 @@ def send_promotion_alerts(serving_db: Path, start: dt.date, end: dt.date, logger
             key = f"{change['account_id']}|{change['as_of_date']}|{change['from_tier']}|{change['to_tier']}"
             if key in sent:
                 continue
-            text = slack_escape(
+            text = (
                 f"{change['account_name']} ({change['account_id']}) {change['change_type']}d "
                 f"{change['from_tier']} -> {change['to_tier']} on {change['as_of_date']} for owner {change['owner_id']}. "
                 f"Play: {change['play_motion']} (owner role {change['play_owner_role']}, follow up within "

@@ -5,6 +5,7 @@ import json
 import os
 
 from dagster import (
+    AssetKey,
     DefaultSensorStatus,
     RunFailureSensorContext,
     RunRequest,
@@ -91,7 +92,10 @@ def send_failure_alert(context: RunFailureSensorContext) -> dict:
     partition = run.tags.get("dagster/partition") or (
         f"{run.tags.get('dagster/asset_partition_range_start')}..{run.tags.get('dagster/asset_partition_range_end')}"
     )
-    text = f"ABM run {run.run_id[:8]} of {run.job_name} for {partition} failed. {steps}. Nothing new was published."
+    published = context.instance.get_latest_materialization_event(AssetKey(["published_tiers"]))
+    after_publish = published is not None and published.run_id == run.run_id
+    outcome = "The tiers were published before the failure." if after_publish else "Nothing new was published."
+    text = f"ABM run {run.run_id[:8]} of {run.job_name} for {partition} failed. {steps}. {outcome}"
     return send_alert(
         "run_failure",
         text,
