@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
@@ -58,3 +61,34 @@ TEST_PII_SECRET = "test-key-not-for-production-0123456789"
 def _pii_secret(monkeypatch):
     """Runs refuse to publish e-mail hashes without a key; the tests have their own."""
     monkeypatch.setenv("ABM_PII_SECRET", TEST_PII_SECRET)
+
+
+class Webhook:
+    """A local HTTP endpoint that records the JSON posted to it."""
+
+    def __init__(self):
+        received = self.received = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+
+
+@pytest.fixture()
+def webhook(monkeypatch):
+    hook = Webhook()
+    monkeypatch.setenv("ABM_ALERT_WEBHOOK_URL", hook.url)
+    yield hook
+    hook.close()

@@ -5,11 +5,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import duckdb
-import pytest
 from dagster import DagsterEventType, DagsterInstance, build_run_status_sensor_context, build_schedule_context
 
 from dagster_project.cli import run_job
@@ -19,37 +16,6 @@ from dagster_project.settings import paths
 from tests.conftest import SAMPLE_END, write_text
 
 PREVIOUS_DAY = SAMPLE_END - dt.timedelta(days=1)
-
-
-class Webhook:
-    """A local HTTP endpoint that records the JSON posted to it."""
-
-    def __init__(self):
-        received = self.received = []
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-
-
-@pytest.fixture()
-def webhook(monkeypatch):
-    hook = Webhook()
-    monkeypatch.setenv("ABM_ALERT_WEBHOOK_URL", hook.url)
-    yield hook
-    hook.close()
 
 
 def alerts(kind: str) -> list[dict]:
@@ -137,3 +103,35 @@ def test_tier_changes_alert_once_and_write_back_only_what_changed(landed, webhoo
         assert row["ABM_Tier__c"] == today[row["Id"]][0]
         assert row["ABM_Suppress__c"] == ("true" if row["ABM_Tier__c"] == "disqualified" else "false")
     assert all(row["hs_ideal_customer_profile"] in ("tier_1", "tier_2", "tier_3", "") for row in hubspot)
+
+
+def test_an_injected_export_reaches_write_back_neutralised_and_a_failure_after_publish_says_so(landed):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import pandas as pd
+
+    assert run_job(PREVIOUS_DAY).success
+    (accounts,) = (paths().landing / "crm_accounts" / SAMPLE_END.isoformat()).iterdir()
+    frame = pd.read_csv(accounts, dtype=str, keep_default_na=False)
+    injected = frame.iloc[[0]].assign(Id="=2+3", Name="Evil <!channel> Corp", Website="evil-formula.example")
+    pd.concat([frame, injected]).to_csv(accounts, index=False)
+    # A write-back file that cannot be written (a folder in its place) fails the same way every time.
+    obstacle = paths().published / "crm_writeback" / SAMPLE_END.isoformat() / "hubspot_company_import.csv"
+    obstacle.mkdir(parents=True)
+
+    abm = str(Path(sys.executable).with_name("abm"))
+    result = subprocess.run([abm, "run", "--date", SAMPLE_END.isoformat()], capture_output=True, text=True,
+                            timeout=600, env=os.environ)
+    assert result.returncode == 1
+    assert "FAILED after the tiers were published" in result.stderr and "Nothing new was published" not in result.stderr
+    with duckdb.connect(str(paths().serving_db), read_only=True) as con:
+        assert con.execute("select max(as_of_date) from account_tiers").fetchone()[0] == SAMPLE_END
+    with open(obstacle.parent / "salesforce_account_upsert.csv") as handle:
+        ids = {row["Id"] for row in csv.DictReader(handle)}
+    assert "'=2+3" in ids and "=2+3" not in ids
+    with DagsterInstance.get() as instance:
+        run = instance.get_runs(limit=1)[0]
+        assert not instance.all_logs(run.run_id, of_type=DagsterEventType.STEP_UP_FOR_RETRY)  # not retried

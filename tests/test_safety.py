@@ -54,33 +54,12 @@ def test_ordinary_write_back_cells_are_left_alone():
     assert cell == "Acme (a=b) 3-4"
 
 
-def test_alert_text_from_exports_carries_no_slack_markup(data_dir, monkeypatch):
-    from http.server import BaseHTTPRequestHandler, HTTPServer
-    import json
-    import threading
-
+def test_alert_text_from_exports_carries_no_slack_markup(data_dir, webhook):
     from dagster_project.alerts import send_alert
 
     assert slack_escape("<!channel> see <http://x.io|here> & more") == "&lt;!channel&gt; see &lt;http://x.io|here&gt; &amp; more"
-    received = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    monkeypatch.setenv("ABM_ALERT_WEBHOOK_URL", f"http://127.0.0.1:{server.server_port}/hook")
-    try:
-        send_alert("tier_change", "Acme <!channel> promoted", {"account_name": "Acme <!channel>"})
-    finally:
-        server.shutdown()
-    assert received[0]["text"] == "Acme &lt;!channel&gt; promoted"
+    send_alert("tier_change", "Acme <!channel> promoted", {"account_name": "Acme <!channel>"})
+    assert webhook.received[0]["text"] == "Acme &lt;!channel&gt; promoted"
 
 
 def test_a_failing_webhook_is_logged_without_its_token(caplog):
