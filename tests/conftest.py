@@ -54,13 +54,9 @@ def _quiet_gx():
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 
-TEST_PII_SECRET = "test-key-not-for-production-0123456789"
-
-
-@pytest.fixture(autouse=True)
-def _pii_secret(monkeypatch):
-    """Runs refuse to publish e-mail hashes without a key; the tests have their own."""
-    monkeypatch.setenv("ABM_PII_SECRET", TEST_PII_SECRET)
+# Runs refuse to publish e-mail hashes without a key; the tests have their own, set before any fixture
+# (module-scoped pipeline runs included) starts.
+os.environ.setdefault("ABM_PII_SECRET", "test-key-not-for-production-0123456789")
 
 
 class Webhook:
