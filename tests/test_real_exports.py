@@ -107,6 +107,7 @@ def test_bombora_comprehensive_export_without_dates_takes_the_delivery_week(loca
 
 def test_multi_valued_association_cells_keep_the_primary_and_the_list(locations):
     land(locations, "crm_contacts", "hubspot_contacts_multi_company.csv")
+    land(locations, "crm_opportunities", "salesforce_opportunity_report.csv")
     load_export(locations, "crm_contacts", DAY, None)
     rows = raw(locations, "crm_contacts", columns="contact_id, account_id, associated_account_ids")
     assert rows == [("901", "18020973748", "18020973748;18020973749"), ("902", "18020973750", "18020973750")]
@@ -297,3 +298,28 @@ def test_rows_dated_after_the_export_warn_and_do_not_block(real_world):
     assert not outcome.blocking_failures
     (warning,) = outcome.failures
     assert warning.unexpected_count == 1 and "count from their own date on" in warning.notes
+
+
+def test_two_headers_that_differ_only_in_case_are_ambiguous(locations):
+    write_text(locations.landing / "crm_accounts" / DAY.isoformat() / "Account.csv",
+               "Id,Name,Website,website \n001A,Acme,acme.com,acme.org\n")
+    with pytest.raises(ExportRejected, match=r"needs twice \('Website' and 'website_1'\)"):
+        load_export(locations, "crm_accounts", DAY, None)
+
+
+def test_a_date_in_the_file_name_can_be_the_signal_date(locations, tmp_path):
+    mappings = write_text(tmp_path / "column_mappings.yml",
+                          "intent:\n  weekly_feed:\n    domain: Domain\n    topic: Topic\n    score: Score\n"
+                          "    signal_date: from_file_name\n")
+    write_text(locations.landing / "intent" / DAY.isoformat() / "surge_2026-11-16.csv", "Domain,Topic,Score\nacme.com,ETL,70\n")
+    assert load_export(locations, "intent", DAY, mappings).files[0].mapping == "weekly_feed"
+    assert raw(locations, "intent", columns="signal_date") == [(dt.date(2026, 11, 16),)]
+
+
+def test_salesforce_opportunity_report_with_generated_by_footer(locations):
+    land(locations, "crm_opportunities", "salesforce_opportunity_report.csv")
+    (file,) = load_export(locations, "crm_opportunities", DAY, None).files
+    assert (file.mapping, file.rows, file.rejects, file.footer_lines) == ("salesforce_report", 2, 0, 6)
+    rows = raw(locations, "crm_opportunities", columns="opportunity_id, account_id, amount, close_date, is_closed, is_won")
+    assert rows[0] == ("0065g00000OpPaAAAV", "0015g00000AcMeQAAV", 120_000.0, dt.date(2026, 10, 15), True, True)
+    assert rows[1][2:] == (45_500.0, dt.date(2026, 12, 31), False, False)

@@ -151,12 +151,19 @@ def rank_mappings(source: str, header: list[str], mappings: dict[str, list[Mappi
 
 
 def _duplicates(columns: dict[str, tuple[str, ...]], header: list[str]) -> dict[str, str]:
-    """Headers the mapping reads that the file has twice (readers rename the second `Name` to `Name_1`)."""
-    present = set(header)
+    """Headers the mapping reads that the file has twice: the same (readers rename the second `Name`
+    to `Name_1`), or two spellings that only case or spaces tell apart (`Website`, `website `)."""
     used = {h for headers in columns.values() for h in headers}
+    present = {normalise_header(h): h for h in reversed(header)}  # the first of equal spellings
     found = {}
     for name in header:
         base = re.fullmatch(r"(.+)_(\d+)", name)
-        if base and base.group(1) in present and base.group(1) in used:
-            found[base.group(1)] = name
+        first = present.get(normalise_header(base.group(1))) if base else None
+        if first in used:
+            found[first] = name
+    by_normalised: dict[str, str] = {}
+    for name in header:
+        twin = by_normalised.setdefault(normalise_header(name), name)
+        if twin != name and normalise_header(name) in {normalise_header(h) for h in used}:
+            found[twin] = name
     return found
