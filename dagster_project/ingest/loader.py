@@ -368,7 +368,8 @@ def parse_query(schema: SourceSchema, plan: FilePlan, export_date: dt.date) -> s
         header = plan.headers.get(column.name)
         if column.type not in ("text", "id") and header:
             problems.append(
-                f"case when {raw} is not null and {value} is null then "
+                # the parsed column, not the expression again: parsing is the costly part of the query
+                f"case when {raw} is not null and {_ident(column.name)} is null then "
                 f"'column {_sql_string(header)[1:-1]}: ' || {raw} || ' is not {_expected(column, plan)}' end"
             )
         if column.required:
