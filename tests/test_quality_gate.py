@@ -111,15 +111,15 @@ def test_date_ranges_fail_on_dates_before_after_and_beyond_what_nanoseconds_hold
         "_source_file": ["bombora.csv"] * 4,
         "_export_date": pd.to_datetime(["2026-10-31"] * 4).astype("datetime64[us]"),
     })
-    for dates in (frame, frame.iloc[:3]):
-        outcome = validate("raw_intent", "intent", dates, {
-            "freshness_floor": pd.Timestamp("2026-10-25"),
-            "earliest_date": pd.Timestamp("1900-01-01"),
-            "latest_date": pd.Timestamp("2026-11-01"),
-        })
-        (dated,) = [o for o in outcome.outcomes if o.column == "signal_date"]
-        assert not dated.success
-        assert dated.unexpected_count == len(dates) - 1
+    from dagster_project.quality.checks import raw_suite_parameters
+
+    parameters = raw_suite_parameters("raw_intent", dt.date(2026, 10, 31), dt.date(2026, 10, 31))
+    # (blocking: before 1900 or over a year after the export; warning: after the export date)
+    for dates, implausible, after_export in ((frame, 2, 3), (frame.iloc[:3], 1, 2)):
+        outcome = validate("raw_intent", "intent", dates, parameters)
+        blocking, warning = [o for o in outcome.outcomes if o.column == "signal_date"]
+        assert (blocking.blocking, warning.blocking) == (True, False)
+        assert (blocking.unexpected_count, warning.unexpected_count) == (implausible, after_export)
 
 
 def test_tiers_that_move_more_than_the_bounds_block_until_someone_accepts_the_change(landed, monkeypatch):
