@@ -323,3 +323,14 @@ def test_salesforce_opportunity_report_with_generated_by_footer(locations):
     rows = raw(locations, "crm_opportunities", columns="opportunity_id, account_id, amount, close_date, is_closed, is_won")
     assert rows[0] == ("0065g00000OpPaAAAV", "0015g00000AcMeQAAV", 120_000.0, dt.date(2026, 10, 15), True, True)
     assert rows[1][2:] == (45_500.0, dt.date(2026, 12, 31), False, False)
+
+
+def test_values_after_the_profiled_rows_parse_in_any_form_of_the_convention(locations, monkeypatch):
+    # The first rows are plain numbers and ISO dates (the fast parse); later rows are not.
+    monkeypatch.setattr("dagster_project.ingest.formats.PROFILE_ROWS", 2)
+    rows = load_accounts(
+        locations,
+        'A,Acme,acme.com,1200.5,2024-01-01\nB,Globex,globex.io,300,2024-01-02\n'
+        'C,Initech,initech.com,"$1,234.50",3/25/2024\n',
+    )
+    assert rows == [(1200.5, dt.date(2024, 1, 1)), (300.0, dt.date(2024, 1, 2)), (1234.5, dt.date(2024, 3, 25))]

@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.faults import pause_point
-from dagster_project.ingest.formats import AmbiguousFormat, decide, label, profile
+from dagster_project.ingest.formats import AmbiguousFormat, Evidence, decide, label, parser, profile
 from dagster_project.ingest.mappings import Mapping, MappingError, Match, match_header, mappings_for
 from dagster_project.ingest.parsing import install_macros
 from dagster_project.ingest.reading import VIEW, SourceFile, UnreadableFile, first_line, malformed_lines, open_source
@@ -193,6 +193,7 @@ class FilePlan:
     raw_text: dict[str, str]  # canonical column -> SQL expression of its text
     conventions: dict[str, str] = field(default_factory=dict)  # canonical column -> us/eu or mdy/dmy
     headers: dict[str, str] = field(default_factory=dict)  # canonical column -> the header it is read from
+    evidence: dict[str, Evidence] = field(default_factory=dict)  # canonical column -> what its first rows showed
 
 
 def plan_file(
@@ -224,12 +225,13 @@ def plan_file(
         if c.type in ("integer", "number", "date") and c.name in match.columns
     }
     try:
-        conventions = decide(profile(con, typed, VIEW), match.mapping.options, match.mapping.name)
+        evidence = profile(con, typed, VIEW)
+        conventions = decide(evidence, match.mapping.options, match.mapping.name)
     except AmbiguousFormat as error:
         raise ExportRejected(f"{path}: {error}") from error
     except duckdb.Error as error:
         raise ExportRejected(f"{path}: cannot be read: {first_line(error)}") from error
-    return FilePlan(source, match, raw_text, dict(zip(typed, conventions)), headers)
+    return FilePlan(source, match, raw_text, dict(zip(typed, conventions)), headers, dict(zip(typed, evidence)))
 
 
 def _derived_value(kind: str, path: Path, export_date: dt.date) -> str:
@@ -339,7 +341,8 @@ def parse_expression(column: Column, plan: FilePlan, raw: str) -> str:
         value = f"nullif(trim(split_part({raw}, ';', 1)), '')"  # a multi-valued cell's first id is the primary
         return f"abm_salesforce_id({value})" if plan.match.mapping.options.get("salesforce_ids") else value
     if column.type in ("integer", "number", "date"):
-        return f"abm_parse_{column.type}_{plan.conventions.get(column.name, 'mdy' if column.type == 'date' else 'us')}({raw})"
+        convention = plan.conventions.get(column.name, "mdy" if column.type == "date" else "us")
+        return f"{parser(column.type, convention, plan.evidence.get(column.name))}({raw})"
     return f"abm_parse_{column.type}({raw})"
 
 
