@@ -146,8 +146,12 @@ _BOMBORA = """
            metro_areas()[1 + (i + m) % len(metro_areas())] as "Metro Area",
            cast(composite as integer) - m * 3 as "MetroCompositeScore",
            cast(floor(u('mdl', i * 100 + $k + m) * 20) - 5 as integer) as "MetroCompositeScoreDelta"
-    from weekly, unnest(range(case when u('metro', i * 100 + hash(topic) % 97) < 0.06 then 3 else 1 end)) t(m)
-    where composite >= 35
+    from (
+        select *, 0 as m from weekly where composite >= 35
+        union all
+        select weekly.*, extra.m from weekly, (values (1), (2)) as extra(m)
+        where composite >= 35 and u('metro', i * 100 + hash(topic) % 97) < 0.06
+    )
     order by i, topic, m
 """
 
