@@ -244,7 +244,9 @@ def test_inspect_shows_mapping_formats_samples_and_footer_without_loading(locati
     assert "footer skipped: Confidential Information - Do Not Distribute" in text
     assert "rows: 3, would be rejected: 0" in text
     contacts = land(locations, "crm_contacts", "salesforce_contacts_dataloader.csv")
-    assert "***@acme-analytics.com" in inspect_path(contacts, None) and "dana.reyes" not in inspect_path(contacts, None)
+    contacts_text = inspect_path(contacts, None)
+    assert "***@acme-analytics.com" in contacts_text and "dana.reyes" not in contacts_text
+    assert "last_activity_date <- 'LastActivityDate' (date, read as ISO dates): 2026-11-10" in contacts_text
     assert not locations.raw.exists()
 
 

@@ -94,8 +94,7 @@ def _column_lines(con, schema, plan: FilePlan, export_date: dt.date) -> list[str
         header = plan.headers.get(column.name)
         if header is None:
             continue
-        convention = plan.conventions.get(column.name)
-        read_as = f", read as {label('date' if column.type == 'date' else 'number', convention)}" if convention else ""
+        read_as = _read_as(column.type, plan.conventions.get(column.name), plan.evidence.get(column.name))
         samples = [str(v) for (v,) in con.execute(
             f'select distinct "{column.name}" from (select * from inspected limit 1000) '
             f'where "{column.name}" is not null limit {SAMPLES}'
@@ -104,6 +103,14 @@ def _column_lines(con, schema, plan: FilePlan, export_date: dt.date) -> list[str
             samples = [mask_contact_value(v) for v in samples]
         lines.append(f"    {column.name} <- {header!r} ({column.type}{read_as}): {', '.join(samples) or '(empty)'}")
     return lines
+
+
+def _read_as(kind: str, convention: str | None, evidence) -> str:
+    if convention is None:
+        return ""
+    if kind == "date" and evidence is not None and evidence.other_forms == 0:
+        return ", read as ISO dates"
+    return f", read as {label('date' if kind == 'date' else 'number', convention)}"
 
 
 def _reject_lines(con, schema, plan: FilePlan, export_date: dt.date) -> list[str]:
