@@ -167,7 +167,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         report_failure(result)
         return 1
     print(f"Run {result.run_id} for {day} succeeded in {time.perf_counter() - started:.1f}s")
-    print_summary()
+    print_summary(day)
     return 0
 
 
@@ -232,22 +232,22 @@ def _is_date(text: str) -> bool:
         return False
 
 
-def print_summary(top: int = 10) -> None:
+def print_summary(as_of: dt.date, top: int = 10) -> None:
+    """The run's own date, read from the history (account_tiers holds only the latest date)."""
     import duckdb
 
     serving = paths().serving_db
     with duckdb.connect(str(serving), read_only=True) as con:
-        as_of = con.execute("select max(as_of_date) from account_tiers").fetchone()[0]
         print(f"\nAccount tiers as of {as_of} (published to {serving}):")
         for tier, accounts, avg_score, reachable in con.execute(
             "select tier, count(*), avg(total_score), sum(case when is_reachable then 1 else 0 end) "
-            "from account_tiers group by tier order by tier"
+            "from account_tier_history where as_of_date = ? group by tier order by tier", [as_of]
         ).fetchall():
             print(f"  {tier:<13} {accounts:>7,} accounts   avg score {avg_score:5.1f}   reachable {reachable:,}")
         print(f"\nTop {top} accounts:")
         for name, score, tier, reason in con.execute(
-            f"select account_name, total_score, tier, tier_reason from account_tiers "
-            f"order by total_score desc, account_id limit {int(top)}"
+            f"select account_name, total_score, tier, tier_reason from account_tier_history where as_of_date = ? "
+            f"order by total_score desc, account_id limit {int(top)}", [as_of]
         ).fetchall():
             print(f"  {score:5.1f}  {name}\n         {reason}")
     print(f"\nQuery it: duckdb -readonly {serving} \"select * from account_tiers limit 10\"")

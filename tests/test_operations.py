@@ -135,3 +135,38 @@ def test_an_injected_export_reaches_write_back_neutralised_and_a_failure_after_p
     with DagsterInstance.get() as instance:
         run = instance.get_runs(limit=1)[0]
         assert not instance.all_logs(run.run_id, of_type=DagsterEventType.STEP_UP_FOR_RETRY)  # not retried
+
+
+def test_the_new_export_sensor_starts_no_work_for_what_landed_before_it(data_dir):
+    from dagster import build_sensor_context
+
+    from dagster_project.definitions import defs
+    from dagster_project.schedules.sensors import new_export_sensor
+
+    yesterday = dt.date.today() - dt.timedelta(days=1)
+    for day in (yesterday - dt.timedelta(days=2), yesterday - dt.timedelta(days=1)):
+        write_text(paths().landing / "intent" / day.isoformat() / "g2.csv", f"domain,topic,score,date\nacme.com,ETL,80,{day}\n")
+    with DagsterInstance.get() as instance:
+        first = new_export_sensor.evaluate_tick(build_sensor_context(instance=instance, cursor=None))
+        assert not first.run_requests and "2 export folder(s) already landed" in first.skip_message
+        write_text(paths().landing / "intent" / yesterday.isoformat() / "g2.csv", f"domain,topic,score,date\nacme.com,ETL,90,{yesterday}\n")
+        later = new_export_sensor.evaluate_tick(
+            build_sensor_context(instance=instance, cursor=first.cursor, definitions=defs)
+        )
+    assert [r.partition_key for r in later.run_requests] == [yesterday.isoformat()]
+
+
+def test_each_run_reports_the_tiers_of_its_own_date(landed):
+    metadata = {}
+    for day in (SAMPLE_END, PREVIOUS_DAY):  # the earlier date runs last, as a backfill would
+        result = run_job(day)
+        assert result.success
+        (published,) = [e for e in result.get_asset_materialization_events() if e.asset_key.path == ["published_tiers"]]
+        values = published.step_materialization_data.materialization.metadata
+        metadata[day] = {key: value.value for key, value in values.items() if key.startswith("accounts_") or key == "promotions"}
+    with duckdb.connect(str(paths().serving_db), read_only=True) as con:
+        for day, reported in metadata.items():
+            counts = dict(con.execute("select 'accounts_' || tier, count(*) from account_tier_history where as_of_date = ? group by 1", [day]).fetchall())
+            (promotions,) = con.execute("select count(*) from account_tier_changes where as_of_date = ? and change_type = 'promotion'", [day]).fetchone()
+            assert reported == {**counts, "promotions": promotions}, day
+    assert metadata[SAMPLE_END] != metadata[PREVIOUS_DAY]

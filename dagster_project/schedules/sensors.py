@@ -63,11 +63,19 @@ def new_export_requests(cursor: dict[str, str], today: dt.date) -> tuple[list[Ru
     job=nightly_job,
     minimum_interval_seconds=60,
     default_status=DefaultSensorStatus.RUNNING,
-    description="Starts a run for a date as soon as a new or changed export folder lands for a sensed source (ABM_SENSOR_SOURCES, default intent).",
+    description=(
+        "Starts a run for a date as soon as a new or changed export folder lands for a sensed source "
+        "(ABM_SENSOR_SOURCES, default intent); folders that had landed before its first evaluation start nothing."
+    ),
 )
 def new_export_sensor(context: SensorEvaluationContext):
-    cursor = json.loads(context.cursor) if context.cursor else {}
-    requests, seen = new_export_requests(cursor, dt.date.today())
+    if context.cursor is None:
+        # First evaluation: what landed before the sensor started is for the nightly run and for
+        # backfills. Starting a run per landed date would start a backfill just by opening the UI.
+        _, seen = new_export_requests({}, dt.date.today())
+        context.update_cursor(json.dumps(seen, sort_keys=True))
+        return SkipReason(f"started: {len(seen)} export folder(s) already landed are left to the nightly run")
+    requests, seen = new_export_requests(json.loads(context.cursor), dt.date.today())
     context.update_cursor(json.dumps(seen, sort_keys=True))
     if not requests:
         return SkipReason("no new export folders")
