@@ -127,6 +127,19 @@ def test_the_parquet_copies_are_swapped_in_whole(landed):
         assert con.execute(f"select max(as_of_date) from '{tiers}'").fetchone()[0] == SAMPLE_END
     assert {p.name for p in history.iterdir()} == {f"as_of_date={PREVIOUS_DAY}", f"as_of_date={SAMPLE_END}"}
 
+    # BI tools' DuckDB 1.x drivers read storage versions 64 to 68 (1.2 writes 65); no 128-bit integers;
+    # the dbt YAML's descriptions come along as comments.
+    import struct
+
+    header = paths().serving_db.read_bytes()[:20]
+    assert header[8:12] == b"DUCK" and 64 <= struct.unpack("<Q", header[12:20])[0] <= 68
+    with duckdb.connect(str(paths().serving_db), read_only=True) as con:
+        assert not con.execute("select table_name, column_name from duckdb_columns() where data_type like '%HUGEINT'").fetchall()
+        (table_comment,) = con.execute("select comment from duckdb_tables() where table_name = 'account_tiers'").fetchone()
+        comments = dict(con.execute("select column_name, comment from duckdb_columns() where table_name = 'account_tiers'").fetchall())
+    assert table_comment and comments["tier"] and comments["total_score"]
+    assert sum(1 for text in comments.values() if text) == len(comments)  # every published column is documented
+
     # What holds raw contact data is the owner's alone; the published version is open to the group.
     def mode(path):
         return path.stat().st_mode & 0o777

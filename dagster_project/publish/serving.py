@@ -14,6 +14,7 @@ the old one; that connection keeps its consistent old view until it is recycled.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import uuid
@@ -36,6 +37,8 @@ PUBLISHED_TABLES = (
 )
 PARTITIONED_BY_DATE = {"account_tier_history": "as_of_date"}
 
+
+SERVING_STORAGE_VERSION = "v1.2.0"  # the oldest DuckDB that opens the serving file: 1.2
 
 # What readers open, each a link through `current` into the version it points at.
 STABLE_LINKS = ("serving.duckdb", "parquet", "tier_report.html")
@@ -70,17 +73,66 @@ def build_version(warehouse: Path, published: Path, tables: tuple[str, ...] = PU
     building = versions / f"{BUILDING}{stamp}"
     building.mkdir()
     counts: dict[str, int] = {}
-    with duckdb.connect(str(building / "serving.duckdb")) as con:
+    docs = published_docs()
+    with duckdb.connect() as con:
+        # BI tools bundle DuckDB 1.x drivers, which read storage versions up to 1.2's, not 2.0's.
+        con.execute(f"attach {_sql_path(building / 'serving.duckdb')} as serving (storage_version '{SERVING_STORAGE_VERSION}')")
         con.execute(f"attach {_sql_path(warehouse)} as warehouse (read_only)")
+        con.execute("use serving")
         for table in tables:
-            con.execute(f"create table main.{table} as select * from warehouse.main.{table}")
+            con.execute(f"create table main.{table} as select {_bi_columns(con, table)} from warehouse.main.{table}")
+            _comment(con, table, docs.get(table))
             counts[table] = con.execute(f"select count(*) from main.{table}").fetchone()[0]
             _write_parquet(con, table, building / "parquet")
+        con.execute("use memory")
         con.execute("detach warehouse")
-        con.execute("checkpoint")
+        con.execute("detach serving")
     folder = versions / stamp
     building.rename(folder)
     return Version(folder, counts)
+
+
+def _bi_columns(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """Every column, with HUGEINT (what DuckDB's sum of integers gives) as BIGINT: BI type mappings
+    handle 128-bit integers poorly, and no count here comes near 2^63."""
+    columns = con.execute(
+        "select column_name, data_type from duckdb_columns() where database_name = 'warehouse' and table_name = ? "
+        "order by column_index", [table]
+    ).fetchall()
+    return ", ".join(
+        f'cast("{name}" as bigint) as "{name}"' if kind in ("HUGEINT", "UHUGEINT") else f'"{name}"' for name, kind in columns
+    )
+
+
+def published_docs() -> dict[str, tuple[str, dict[str, str]]]:
+    """The dbt YAML's description of each published table and column, from the prepared manifest."""
+    from dagster_project.transform.project import dbt_project
+
+    manifest = json.loads(Path(dbt_project.manifest_path).read_text())
+    return {
+        node["name"]: (node.get("description", ""), {c: v.get("description", "") for c, v in node.get("columns", {}).items()})
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["name"] in PUBLISHED_TABLES
+    }
+
+
+def _comment(con: duckdb.DuckDBPyConnection, table: str, docs: tuple[str, dict[str, str]] | None) -> None:
+    """The dbt documentation as table and column comments, which BI tools show beside the fields."""
+    if not docs:
+        return
+    description, columns = docs
+    if description:
+        con.execute(f"comment on table main.{table} is {_sql_text(description)}")
+    present = {name for (name,) in con.execute(
+        "select column_name from duckdb_columns() where database_name = 'serving' and table_name = ?", [table]
+    ).fetchall()}
+    for column, text in columns.items():
+        if text and column in present:
+            con.execute(f'comment on column main.{table}."{column}" is {_sql_text(text)}')
+
+
+def _sql_text(text: str) -> str:
+    return "'" + " ".join(text.split()).replace("'", "''") + "'"
 
 
 def _open_to_group(folder: Path, published: Path) -> None:
