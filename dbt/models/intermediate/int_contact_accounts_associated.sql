@@ -29,7 +29,7 @@ primary_account as (
 ),
 
 associations as (
-    select score_date, contact_id, account_id, max(is_primary) as is_primary
+    select score_date, contact_id, account_id, {{ dbt.bool_or("is_primary") }} as is_primary
     from (
         select * from primary_account
         union all
