@@ -23,7 +23,7 @@ from dagster_project.faults import pause_point
 from dagster_project.ingest.formats import AmbiguousFormat, Evidence, decide, label, parser, profile
 from dagster_project.ingest.mappings import Mapping, MappingError, Match, match_header, mappings_for
 from dagster_project.ingest.parsing import install_macros
-from dagster_project.ingest.reading import VIEW, SourceFile, UnreadableFile, first_line, malformed_lines, open_source
+from dagster_project.ingest.reading import VIEW, SourceFile, UnreadableFile, first_line, malformed_lines, open_source, sql_string
 from dagster_project.ingest.schemas import SCHEMAS, Column, SourceSchema
 from dagster_project.settings import Paths
 
@@ -215,7 +215,7 @@ def plan_file(
             raw_text[column.name] = "coalesce(" + ", ".join(_text_of(h, source.json_columns) for h in found) + ")"
             headers[column.name] = found[0]
         elif column.name in match.derived:
-            raw_text[column.name] = _sql_string(_derived_value(match.derived[column.name], path, export_date))
+            raw_text[column.name] = sql_string(_derived_value(match.derived[column.name], path, export_date))
             headers[column.name] = match.derived[column.name]
         else:
             raw_text[column.name] = "cast(null as varchar)"
@@ -243,10 +243,6 @@ def _derived_value(kind: str, path: Path, export_date: dt.date) -> str:
     return "-".join(found.groups())
 
 
-def _sql_string(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def _ident(value: str) -> str:
     return '"' + value.replace('"', '""') + '"'
 
@@ -266,7 +262,7 @@ def _load_file(
         raise ExportRejected(f"{path}: cannot be read: {error}") from error
     plan = plan_file(con, schema, mappings, source, export_date)
     stem = f"{index:03d}-{_safe_stem(path.name)}"
-    parsed_file = _sql_string(str(scratch / f"{stem}.parsed.parquet"))
+    parsed_file = sql_string(str(scratch / f"{stem}.parsed.parquet"))
     try:
         con.execute(f"copy ({parse_query(schema, plan, export_date)}) to {parsed_file} (format parquet)")
     except duckdb.Error as error:
@@ -299,7 +295,7 @@ def _load_file(
     columns = ", ".join(_ident(c) for c in _output_columns(schema))
     con.execute(
         f"copy (select {columns} from parsed where _reject_reason is null) "
-        f"to {_sql_string(str(scratch / 'rows' / (stem + '.parquet')))} (format parquet)"
+        f"to {sql_string(str(scratch / 'rows' / (stem + '.parquet')))} (format parquet)"
     )
     if rejects:
         _write_rejects(con, schema, path, export_date, malformed, scratch / "rejects" / (stem + ".parquet"))
@@ -373,16 +369,16 @@ def parse_query(schema: SourceSchema, plan: FilePlan, export_date: dt.date) -> s
             problems.append(
                 # the parsed column, not the expression again: parsing is the costly part of the query
                 f"case when {raw} is not null and {_ident(column.name)} is null then "
-                f"'column {_sql_string(header)[1:-1]}: ' || {raw} || ' is not {_expected(column, plan)}' end"
+                f"'column {sql_string(header)[1:-1]}: ' || {raw} || ' is not {_expected(column, plan)}' end"
             )
         if column.required:
             problems.append(
-                f"case when {raw} is null then 'column {_sql_string(header or column.name)[1:-1]} ({column.name}) is empty' end"
+                f"case when {raw} is null then 'column {sql_string(header or column.name)[1:-1]} ({column.name}) is empty' end"
             )
     derives_domain = schema.domain_from and schema.domain_from != "domain"
     domain = f", abm_normalise_domain({_ident(schema.domain_from)}) as domain" if derives_domain else ""
     reason = "nullif(concat_ws('; ', " + ", ".join(problems) + "), '')" if problems else "cast(null as varchar)"
-    raw_record = ", ".join(f"{_sql_string(c.name)}: {_ident(c.name + '__raw')}" for c in schema.columns)
+    raw_record = ", ".join(f"{sql_string(c.name)}: {_ident(c.name + '__raw')}" for c in schema.columns)
     columns = ", ".join(_ident(c) for c in _output_columns(schema) if c != "_row_number")
     return f"""
         with raw_values as (
@@ -394,9 +390,9 @@ def parse_query(schema: SourceSchema, plan: FilePlan, export_date: dt.date) -> s
         checked as (
             select * {domain},
                 {reason} as _reject_reason,
-                {_sql_string(schema.name)} as _source,
-                date {_sql_string(export_date.isoformat())} as _export_date,
-                {_sql_string(plan.source.path.name)} as _source_file
+                {sql_string(schema.name)} as _source,
+                date {sql_string(export_date.isoformat())} as _export_date,
+                {sql_string(plan.source.path.name)} as _source_file
             from parsed
         )
         select {columns}, _reject_reason,
@@ -419,15 +415,15 @@ def _write_rejects(con, schema: SourceSchema, path: Path, export_date: dt.date, 
     con.execute(
         f"""
         copy (
-            select {_sql_string(schema.name)} as source, date {_sql_string(export_date.isoformat())} as export_date,
-                   {_sql_string(path.name)} as source_file, _row_number as row_number,
+            select {sql_string(schema.name)} as source, date {sql_string(export_date.isoformat())} as export_date,
+                   {sql_string(path.name)} as source_file, _row_number as row_number,
                    _reject_reason as reason, _reject_record as record
             from parsed where _reject_reason is not null
             union all
-            select {_sql_string(schema.name)}, date {_sql_string(export_date.isoformat())}, {_sql_string(path.name)},
+            select {sql_string(schema.name)}, date {sql_string(export_date.isoformat())}, {sql_string(path.name)},
                    line, 'malformed line ' || line || ': ' || reason, record
             from malformed
-        ) to {_sql_string(str(target))} (format parquet)
+        ) to {sql_string(str(target))} (format parquet)
         """
     )
 

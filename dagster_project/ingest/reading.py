@@ -62,9 +62,9 @@ def open_source(con: duckdb.DuckDBPyConnection, path: Path, scratch: Path) -> So
     if name.endswith(CSV_SUFFIXES):
         return _open_csv(con, path, scratch)
     if name.endswith(PARQUET_SUFFIXES):
-        return _describe(con, path, "parquet", f"read_parquet({_sql_string(str(path))})")
+        return _describe(con, path, "parquet", f"read_parquet({sql_string(str(path))})")
     if name.endswith(JSON_SUFFIXES):
-        return _describe(con, path, "json", f"read_json({_sql_string(str(path))}, format = 'newline_delimited')")
+        return _describe(con, path, "json", f"read_json({sql_string(str(path))}, format = 'newline_delimited')")
     raise UnreadableFile(f"unsupported file type; expected one of {', '.join(SUPPORTED_SUFFIXES)}")
 
 
@@ -84,7 +84,7 @@ def _open_csv(con: duckdb.DuckDBPyConnection, path: Path, scratch: Path) -> Sour
     readable = path if encoding == "utf-8" else transcode_to_utf8(path, encoding, scratch)
     con.execute("drop table if exists csv_rejects; drop table if exists csv_scans")
     reader = (
-        f"read_csv({_sql_string(str(readable))}, header = true, all_varchar = true, store_rejects = true, "
+        f"read_csv({sql_string(str(readable))}, header = true, all_varchar = true, store_rejects = true, "
         "rejects_table = 'csv_rejects', rejects_scan = 'csv_scans')"
     )
     return _describe(con, path, "csv", reader, encoding=encoding)
@@ -209,7 +209,7 @@ def _unquoted(record: str) -> str:
     return record.strip().strip('"').strip()
 
 
-def _sql_string(value: str) -> str:
+def sql_string(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 

@@ -126,6 +126,7 @@ def validate(name: str, table: str, frame: pd.DataFrame, parameters: dict[str, A
         config = item.expectation_config
         details = item.result or {}
         raised = (item.exception_info or {}).get("raised_exception")
+        unmasked = _first_examples(details)
         outcome.outcomes.append(
             ExpectationOutcome(
                 expectation=config.type,
@@ -133,8 +134,8 @@ def validate(name: str, table: str, frame: pd.DataFrame, parameters: dict[str, A
                 success=bool(item.success) and not raised,
                 blocking=bool((config.meta or {}).get("blocking", True)),
                 unexpected_count=details.get("unexpected_count"),
-                examples=_examples(config.kwargs, details.get("partial_unexpected_list") or []),
-                unmasked_examples=[_plain(v) for v in (details.get("partial_unexpected_list") or [])[:MAX_EXAMPLES]],
+                examples=_shown(config.kwargs, unmasked),
+                unmasked_examples=unmasked,
                 observed=_plain(details.get("observed_value")),
                 notes=(config.meta or {}).get("notes")
                 or ((item.exception_info or {}).get("exception_message") if raised else None),
@@ -143,9 +144,13 @@ def validate(name: str, table: str, frame: pd.DataFrame, parameters: dict[str, A
     return outcome
 
 
-def _examples(kwargs: dict, values: list) -> list:
+def _first_examples(details: dict) -> list:
+    return [_plain(v) for v in (details.get("partial_unexpected_list") or [])[:MAX_EXAMPLES]]
+
+
+def _shown(kwargs: dict, examples: list) -> list:
+    """Examples as people see them: contact columns' values masked."""
     columns = {kwargs.get("column"), *kwargs.get("column_list", [])}
-    examples = [_plain(v) for v in values[:MAX_EXAMPLES]]
     return [mask_contact_value(v) for v in examples] if columns & CONTACT_COLUMNS else examples
 
 
