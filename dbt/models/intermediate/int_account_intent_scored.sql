@@ -46,8 +46,10 @@ per_domain as (
     select
         score_date,
         domain,
-        -- rounded so that the order a parallel sum adds in can never change a score
-        round(least(30, sum(weight * strength / 100.0 * {{ scoring('intent.points_per_topic') }})), 2) as intent_score,
+        -- summed as decimals: a sum of doubles depends on the order a parallel aggregate adds in,
+        -- and at x.xx5 that order decided the rounded score
+        cast(round(least(30, sum(cast(weight * strength / 100.0 * {{ scoring('intent.points_per_topic') }} as decimal(38, 12)))), 2)
+            as double) as intent_score,
         count(*) as intent_topics,
         {{ arg_max('topic', 'weight * strength') }} as top_intent_topic,
         {{ arg_max('age_days', 'weight * strength') }} as top_intent_age_days,
