@@ -189,15 +189,8 @@ def print_dates(start: dt.date, end: dt.date) -> None:
 
     with duckdb.connect(str(paths().serving_db), read_only=True) as con:
         rows = con.execute(
-            """
-            select h.as_of_date,
-                   count(*) filter (where h.tier = 'tier_1'), count(*) filter (where h.tier = 'tier_2'),
-                   count(*) filter (where h.tier = 'tier_3'), count(*) filter (where h.tier = 'disqualified'),
-                   (select count(*) from account_tier_changes c where c.as_of_date = h.as_of_date)
-            from account_tier_history h
-            where h.as_of_date between ? and ?
-            group by h.as_of_date order by h.as_of_date
-            """,
+            "select as_of_date, tier_1_accounts, tier_2_accounts, tier_3_accounts, disqualified_accounts, tier_changes "
+            "from tier_metrics where as_of_date between ? and ? order by as_of_date",
             [start, end],
         ).fetchall()
     for day, t1, t2, t3, dq, moves in rows:
@@ -240,8 +233,8 @@ def print_summary(as_of: dt.date, top: int = 10) -> None:
     with duckdb.connect(str(serving), read_only=True) as con:
         print(f"\nAccount tiers as of {as_of} (published to {serving}):")
         for tier, accounts, avg_score, reachable in con.execute(
-            "select tier, count(*), avg(total_score), sum(case when is_reachable then 1 else 0 end) "
-            "from account_tier_history where as_of_date = ? group by tier order by tier", [as_of]
+            "select tier, accounts, avg_total_score, reachable_accounts from tier_summary "
+            "where as_of_date = ? order by tier", [as_of]
         ).fetchall():
             print(f"  {tier:<13} {accounts:>7,} accounts   avg score {avg_score:5.1f}   reachable {reachable:,}")
         print(f"\nTop {top} accounts:")

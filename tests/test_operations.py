@@ -163,10 +163,11 @@ def test_each_run_reports_the_tiers_of_its_own_date(landed):
         assert result.success
         (published,) = [e for e in result.get_asset_materialization_events() if e.asset_key.path == ["published_tiers"]]
         values = published.step_materialization_data.materialization.metadata
-        metadata[day] = {key: value.value for key, value in values.items() if key.startswith("accounts_") or key == "promotions"}
+        metadata[day] = {key: value.value for key, value in values.items() if key.endswith("_accounts") or key == "promotions"}
     with duckdb.connect(str(paths().serving_db), read_only=True) as con:
         for day, reported in metadata.items():
-            counts = dict(con.execute("select 'accounts_' || tier, count(*) from account_tier_history where as_of_date = ? group by 1", [day]).fetchall())
+            counts = dict.fromkeys(("tier_1_accounts", "tier_2_accounts", "tier_3_accounts", "disqualified_accounts"), 0)
+            counts |= dict(con.execute("select tier || '_accounts', count(*) from account_tier_history where as_of_date = ? group by 1", [day]).fetchall())
             (promotions,) = con.execute("select count(*) from account_tier_changes where as_of_date = ? and change_type = 'promotion'", [day]).fetchone()
             assert reported == {**counts, "promotions": promotions}, day
     assert metadata[SAMPLE_END] != metadata[PREVIOUS_DAY]

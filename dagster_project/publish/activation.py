@@ -8,7 +8,6 @@ Write-back files hold only the accounts whose tier or score changed since the da
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,27 +25,19 @@ create table if not exists promotion_alerts (
 """
 
 
-@dataclass
-class ActivationResult:
-    alerts_sent: int
-    alerts_already_sent: int
-    writeback_dir: Path | None
-    writeback_rows: int
-
-
 def _serving(serving_db: Path) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(serving_db), read_only=True)
 
 
 def alertable_changes(serving_db: Path, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
-    """Every promotion, and every demotion out of tier 1, in the as-of range."""
+    """The changes in the as-of range whose owner is alerted (activation.alert_on in the rules)."""
     with _serving(serving_db) as con:
         cursor = con.execute(
             """
             select as_of_date, account_id, account_name, owner_id, from_tier, to_tier, change_type,
                    tier_reason, play_motion, play_owner_role, play_sla_days
             from account_tier_changes
-            where as_of_date between ? and ? and (change_type = 'promotion' or from_tier = 'tier_1')
+            where as_of_date between ? and ? and alerts_owner
             order by as_of_date, account_id
             """,
             [start, end],
@@ -92,31 +83,23 @@ def write_crm_files(serving_db: Path, as_of: dt.date, out_root: Path, fields: di
     """Salesforce upsert and HubSpot import files for the accounts whose tier or score changed."""
     folder = out_root / as_of.isoformat()
     folder.mkdir(parents=True, exist_ok=True)
-    changed = f"""
-        select today.account_id, today.tier, today.total_score, today.tier_reason, today.tier = 'disqualified' as suppress
-        from account_tier_history as today
-        left join account_tier_history as yesterday
-            on yesterday.account_id = today.account_id and yesterday.as_of_date = today.as_of_date - 1
-        where today.as_of_date = '{as_of}'
-            and (yesterday.account_id is null or yesterday.tier <> today.tier
-                 or round(yesterday.total_score, 1) <> round(today.total_score, 1))
-    """
+    changed = f"select * from account_crm_updates where as_of_date = '{as_of}'"
     with _serving(serving_db) as con:
         (rows,) = con.execute(f"select count(*) from ({changed})").fetchone()
         con.execute(
             f"""copy (select {spreadsheet_safe('account_id')} as "Id", tier as "{fields['salesforce_tier']}",
-                             round(total_score, 1) as "{fields['salesforce_score']}",
+                             crm_score as "{fields['salesforce_score']}",
                              {spreadsheet_safe('tier_reason')} as "{fields['salesforce_reason']}",
-                             suppress as "{fields['salesforce_suppress']}"
+                             is_suppressed as "{fields['salesforce_suppress']}"
                       from ({changed}) order by account_id)
                 to '{folder / "salesforce_account_upsert.csv"}' (header, delimiter ',')"""
         )
         con.execute(
             f"""copy (select {spreadsheet_safe('account_id')} as "Record ID",
                              case when tier = 'disqualified' then '' else tier end as "{fields['hubspot_tier']}",
-                             round(total_score, 1) as "{fields['hubspot_score']}",
+                             crm_score as "{fields['hubspot_score']}",
                              {spreadsheet_safe('tier_reason')} as "{fields['hubspot_reason']}",
-                             suppress as "{fields['hubspot_suppress']}"
+                             is_suppressed as "{fields['hubspot_suppress']}"
                       from ({changed}) order by account_id)
                 to '{folder / "hubspot_company_import.csv"}' (header, delimiter ',')"""
         )

@@ -32,7 +32,7 @@ def published_tiers(context: AssetExecutionContext) -> MaterializeResult:
     ensure_free(locations.data_dir)
     version = build_version(locations.warehouse, locations.published)
     _, as_of_end = as_of_range(context)
-    summary = tier_metrics(version.serving_file, as_of_end)
+    summary = run_metrics(version.serving_file, as_of_end)
     render_tier_report(version.serving_file, version.report)
     switch_to(locations.published, version)
     context.log.info(f"Published {version.row_counts} as {version.folder.name}")
@@ -48,25 +48,18 @@ def published_tiers(context: AssetExecutionContext) -> MaterializeResult:
     )
 
 
-def tier_metrics(serving_file, as_of) -> dict[str, float]:
-    """Numbers the Dagster UI plots partition over partition, for the run's own as-of date (a backfill
-    of an old date reports that date, not the latest): accounts per tier, movement, tier 1 reachability."""
+# Numbers the Dagster UI plots partition over partition, from the tier_metrics mart.
+METADATA_METRICS = (
+    "accounts", "tier_1_accounts", "tier_2_accounts", "tier_3_accounts", "disqualified_accounts",
+    "promotions", "demotions", "tier_1_reachable_share",
+)
+
+
+def run_metrics(serving_file, as_of) -> dict[str, float]:
+    """The run's own as-of date (a backfill of an old date reports that date, not the latest)."""
     with duckdb.connect(str(serving_file), read_only=True) as con:
-        metrics = {
-            f"accounts_{tier}": n
-            for tier, n in con.execute(
-                "select tier, count(*) from account_tier_history where as_of_date = ? group by tier", [as_of]
-            ).fetchall()
-        }
-        (promotions, demotions) = con.execute(
-            "select count(*) filter (where change_type = 'promotion'), count(*) filter (where change_type = 'demotion') "
-            "from account_tier_changes where as_of_date = ?", [as_of]
-        ).fetchone()
-        (reachable,) = con.execute(
-            "select coalesce(avg(case when is_reachable then 1.0 else 0.0 end), 0) from account_tier_history "
-            "where as_of_date = ? and tier = 'tier_1'", [as_of]
-        ).fetchone()
-    return {**metrics, "promotions": promotions, "demotions": demotions, "tier_1_reachable_share": float(reachable)}
+        row = con.execute(f"select {', '.join(METADATA_METRICS)} from tier_metrics where as_of_date = ?", [as_of]).fetchone()
+    return dict(zip(METADATA_METRICS, row)) if row else {}
 
 
 @asset(

@@ -25,7 +25,7 @@ def render_tier_report(serving_db: Path, target: Path) -> Path:
             _section("Tier movement since the previous run", _movement(con, as_of)),
             _section("Score distributions", _score_distribution(con)),
             _section("Tier 1 accounts", _tier_1_table(con)),
-            _section("Data quality", _quality_summary(con)),
+            _section("Data quality", _quality_summary(con, as_of)),
         ]
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>Account tiers as of {as_of}</title>
 <style>body{{font-family:system-ui,sans-serif;margin:2em;color:#1f2328;max-width:1100px}}
@@ -82,11 +82,8 @@ def _axes(peak: float) -> str:
 
 def _movement(con, as_of) -> str:
     """Promotions and demotions per as-of date (bars), and the tier pairs of the latest date."""
-    days = con.execute(
-        "select as_of_date, count(*) filter (where change_type = 'promotion'), "
-        "count(*) filter (where change_type = 'demotion') from account_tier_changes group by 1 order by 1"
-    ).fetchall()
-    dates = [d for (d,) in con.execute("select distinct as_of_date from tier_summary order by 1").fetchall()]
+    days = con.execute("select as_of_date, promotions, demotions from tier_metrics order by as_of_date").fetchall()
+    dates = [d for d, _, _ in days]
     by_date = {d: (up, down) for d, up, down in days}
     peak = max([max(up, down) for up, down in by_date.values()] + [1])
     slot = (WIDTH - 2 * PAD) / max(len(dates), 1)
@@ -101,8 +98,8 @@ def _movement(con, as_of) -> str:
         parts.append(f'<rect x="{x:.1f}" y="{middle - up_h:.1f}" width="{max(slot - 2, 1):.1f}" height="{up_h:.1f}" fill="#2da44e"><title>{day}: {up} promotions</title></rect>')
         parts.append(f'<rect x="{x:.1f}" y="{middle:.1f}" width="{max(slot - 2, 1):.1f}" height="{down_h:.1f}" fill="#cf222e"><title>{day}: {down} demotions</title></rect>')
     pairs = con.execute(
-        "select from_tier, to_tier, change_type, count(*) from account_tier_changes where as_of_date = ? "
-        "group by all order by 4 desc, 1, 2",
+        "select from_tier, to_tier, change_type, accounts from tier_movements where as_of_date = ? "
+        "order by accounts desc, from_tier, to_tier",
         [as_of],
     ).fetchall()
     table = "".join(f"<tr><td>{a} &rarr; {b}</td><td>{kind}</td><td>{n:,}</td></tr>" for a, b, kind, n in pairs)
@@ -112,11 +109,8 @@ def _movement(con, as_of) -> str:
 
 
 def _score_distribution(con) -> str:
-    rows = con.execute(
-        "select tier, least(cast(floor(total_score / 10) as integer), 9) as bucket, count(*) "
-        "from account_tiers group by all"
-    ).fetchall()
-    counts = {(t, b): n for t, b, n in rows}
+    rows = con.execute("select tier, score_band_start, accounts from tier_score_distribution").fetchall()
+    counts = {(t, band // 10): n for t, band, n in rows}
     totals = [sum(counts.get((t, b), 0) for t in TIERS) for b in range(10)]
     peak = max(totals) or 1
     bar = (WIDTH - 2 * PAD) / 10
@@ -150,14 +144,13 @@ def _tier_1_table(con) -> str:
     )
 
 
-def _quality_summary(con) -> str:
-    (contacts, stale, unverified, bounced, verified_dms) = con.execute(
-        "select count(*), count(*) filter (where is_stale), count(*) filter (where is_unverified), "
-        "count(*) filter (where is_bounced), count(*) filter (where is_verified_decision_maker) from contact_quality"
+def _quality_summary(con, as_of) -> str:
+    row = con.execute(
+        "select contacts, stale_contacts, unverified_contacts, bounced_contacts, verified_decision_makers, "
+        "tier_1_accounts - tier_1_reachable_accounts, tier_1_accounts from tier_metrics where as_of_date = ?",
+        [as_of],
     ).fetchone()
-    unreachable = con.execute(
-        "select count(*) filter (where not is_reachable), count(*) from account_tiers where tier = 'tier_1'"
-    ).fetchone()
+    contacts, stale, unverified, bounced, verified_dms, unreachable, tier_1 = row or (0,) * 7
 
     def share(n: int) -> str:
         return f"{n:,} ({n / contacts:.0%})" if contacts else "0"
@@ -169,6 +162,6 @@ def _quality_summary(con) -> str:
         f"<tr><td>unverified</td><td>{share(unverified)}</td></tr>"
         f"<tr><td>bounced</td><td>{share(bounced)}</td></tr>"
         f"<tr><td>verified decision-makers</td><td>{verified_dms:,}</td></tr>"
-        f"<tr><td>tier 1 accounts not reachable</td><td>{unreachable[0]} of {unreachable[1]}</td></tr>"
+        f"<tr><td>tier 1 accounts not reachable</td><td>{unreachable} of {tier_1}</td></tr>"
         "</table><p>The full per-check report of the run is data/reports/data_quality_latest.html.</p>"
     )

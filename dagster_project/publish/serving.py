@@ -32,7 +32,11 @@ PUBLISHED_TABLES = (
     "account_tier_changes",
     "contact_quality",
     "tier_summary",
+    "tier_metrics",
+    "tier_movements",
+    "tier_score_distribution",
     "tier_performance",
+    "account_crm_updates",
     "account_merges",
 )
 PARTITIONED_BY_DATE = {"account_tier_history": "as_of_date"}

@@ -27,49 +27,11 @@ DEFAULT_MAX_TIER_SHARE_SHIFT = 0.05
 DEFAULT_MAX_DEMOTION_SHARE = 0.02
 ACCEPT_CHANGE_TAG = "abm/accept_change"
 
-# Per as-of date of the run: the gate's metrics, and how far each moved from the day before (a date
-# whose day before was never scored moved nowhere).
-GATE_METRICS = """
-    with shares as (
-        select as_of_date, tier, count(*) * 1.0 / sum(count(*)) over (partition by as_of_date) as share
-        from account_tier_history
-        where as_of_date between cast('{start}' as date) - 1 and '{end}'
-        group by as_of_date, tier
-    ),
-    pairs as (
-        select dates.as_of_date, tiers.tier
-        from (select distinct as_of_date from shares) as dates, (select distinct tier from shares) as tiers
-    ),
-    shifts as (
-        select pairs.as_of_date, max(abs(coalesce(today.share, 0) - coalesce(yesterday.share, 0))) as max_tier_share_shift
-        from pairs
-        left join shares as today on today.as_of_date = pairs.as_of_date and today.tier = pairs.tier
-        left join shares as yesterday on yesterday.as_of_date = pairs.as_of_date - 1 and yesterday.tier = pairs.tier
-        where exists (select 1 from shares as d where d.as_of_date = pairs.as_of_date - 1)
-        group by pairs.as_of_date
-    ),
-    demotions as (
-        select as_of_date, count(*) as demotions
-        from account_tier_changes
-        where as_of_date between '{start}' and '{end}' and change_type = 'demotion'
-        group by as_of_date
-    )
-    select
-        history.as_of_date,
-        count(*) as accounts,
-        count(*) filter (where tier = 'tier_1') as tier_1_accounts,
-        coalesce(avg(case when not is_reachable then 1.0 else 0.0 end) filter (where tier = 'tier_1'), 0)
-            as unreachable_tier_1_share,
-        avg(case when tier = 'disqualified' then 1.0 else 0.0 end) as disqualified_share,
-        coalesce(any_value(shifts.max_tier_share_shift), 0) as max_tier_share_shift,
-        coalesce(any_value(demotions.demotions), 0) * 1.0 / count(*) as demotion_share
-    from account_tier_history as history
-    left join shifts using (as_of_date)
-    left join demotions using (as_of_date)
-    where history.as_of_date between '{start}' and '{end}'
-    group by history.as_of_date
-    order by history.as_of_date
-"""
+# The gate's numbers per as-of date of the run, computed once in dbt (tier_metrics).
+GATE_COLUMNS = (
+    "as_of_date", "accounts", "tier_1_accounts", "unreachable_tier_1_share", "disqualified_share",
+    "max_tier_share_shift", "demotion_share",
+)
 # Event rows may be dated after their export (a meeting booked ahead); beyond this they are implausible.
 FUTURE_HORIZON_DAYS = 366
 
@@ -222,11 +184,12 @@ def account_tiers_check(context: AssetCheckExecutionContext) -> AssetCheckResult
 )
 def account_tiers_gate(context: AssetCheckExecutionContext) -> AssetCheckResult:
     as_of_start, as_of_end = as_of_range_of_run(context)
-    frame = read_warehouse(GATE_METRICS.format(start=as_of_start, end=as_of_end))
+    frame = read_warehouse(
+        f"select {', '.join(GATE_COLUMNS)} from tier_metrics "
+        f"where as_of_date between '{as_of_start}' and '{as_of_end}' order by as_of_date"
+    )
     if frame.empty:
-        frame = pd.DataFrame([{"as_of_date": as_of_end, "accounts": 0, "tier_1_accounts": 0,
-                               "unreachable_tier_1_share": 0.0, "disqualified_share": 0.0,
-                               "max_tier_share_shift": 0.0, "demotion_share": 0.0}])
+        frame = pd.DataFrame([{column: 0 for column in GATE_COLUMNS} | {"as_of_date": as_of_end}])
     scoring = load_scoring_config(scoring_config_path())
     accepted = context.run.tags.get(ACCEPT_CHANGE_TAG)
     parameters = {

@@ -22,6 +22,7 @@ def _num(lo: float, hi: float):
     return ("number", lo, hi)
 
 
+ALLOWED = {"tier": ("tier_1", "tier_2", "tier_3", "disqualified"), "change_type": ("promotion", "demotion")}
 _PLAY = {"motion": "text", "channels": ["text"], "cadence": "text", "owner_role": "text", "sla_days": _num(0, 365)}
 _BANDS = [{"min": _num(0, 1e13), "points": _num(0, 50)}]
 
@@ -69,6 +70,7 @@ SPEC: dict[str, Any] = {
     "hysteresis": {"demotion_margin": _num(0, 50), "demotion_days": _num(1, 90), "lookback_days": _num(1, 365)},
     "clusters": {"trigger_window_days": _num(1, 730), "triggers": {"*": "text"}},
     "activation": {
+        "alert_on": {"change_types": ["change_type"], "from_tiers": ["tier"]},
         "writeback_fields": {
             key: "field_name"
             for key in (
@@ -137,6 +139,8 @@ def _check(value: Any, spec: Any, key: str, path: str) -> None:
             raise ScoringConfigError(f"{path}: key '{where}' is not a valid regular expression: {error}") from error
     elif spec == "text" and not isinstance(value, str):
         raise ScoringConfigError(f"{path}: key '{where}' must be text, got {value!r}")
+    elif spec in ALLOWED and value not in ALLOWED[spec]:
+        raise ScoringConfigError(f"{path}: key '{where}' must be one of {', '.join(ALLOWED[spec])}, got {value!r}")
     elif spec == "field_name" and not (isinstance(value, str) and FIELD_NAME.fullmatch(value)):
         raise ScoringConfigError(
             f"{path}: key '{where}' must be a CRM field name (letters, digits, spaces and underscores, "

@@ -70,3 +70,4 @@
     {%- else -%} ({% for item in items %}{{ sql_literal(item) }}{{ ", " if not loop.last }}{% endfor %})
     {%- endif -%}
 {%- endmacro %}
+

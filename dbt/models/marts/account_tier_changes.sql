@@ -4,7 +4,8 @@
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='as_of_date',
-        full_refresh=false
+        full_refresh=false,
+        on_schema_change='append_new_columns'
     )
 }}
 
@@ -15,7 +16,7 @@ with assigned as (
         and previous_tier <> tier
 ),
 
-final as (
+changes as (
     select
         score_date as as_of_date,
         account_id,
@@ -33,6 +34,14 @@ final as (
         play_owner_role,
         play_sla_days
     from assigned
+),
+
+final as (
+    select
+        *,
+        coalesce(change_type in {{ in_list('activation.alert_on.change_types') }}, false)
+            or coalesce(from_tier in {{ in_list('activation.alert_on.from_tiers') }}, false) as alerts_owner
+    from changes
 )
 
 select * from final

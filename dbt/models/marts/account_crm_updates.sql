@@ -1,0 +1,38 @@
+-- The accounts the CRM write-back updates on each as-of date: new accounts, and accounts whose tier
+-- or score (to one decimal, as written to the CRM) changed from the day before.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='as_of_date',
+        full_refresh=false
+    )
+}}
+
+with history as (
+    select as_of_date, account_id, tier, round(total_score, 1) as crm_score, tier_reason
+    from {{ ref('account_tier_history') }}
+    where as_of_date between {{ dbt.dateadd('day', -1, as_of_start()) }} and {{ as_of_end() }}
+),
+
+final as (
+    select
+        today.as_of_date,
+        today.account_id,
+        today.tier,
+        today.crm_score,
+        today.tier_reason,
+        today.tier = 'disqualified' as is_suppressed
+    from history as today
+    left join history as day_before
+        on day_before.account_id = today.account_id
+        and day_before.as_of_date = {{ dbt.dateadd('day', -1, 'today.as_of_date') }}
+    where {{ in_as_of_range('today.as_of_date') }}
+        and (
+            day_before.account_id is null
+            or day_before.tier <> today.tier
+            or day_before.crm_score <> today.crm_score
+        )
+)
+
+select * from final
