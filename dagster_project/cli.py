@@ -42,8 +42,11 @@ def pin_data_dir() -> None:
 
 
 def cmd_prepare(_: argparse.Namespace) -> int:
+    from dagster_project.ingest import dbt_sources
     from dagster_project.transform.project import dbt_project
 
+    if dbt_sources.write():
+        print(f"{dbt_sources.SOURCES_FILE} regenerated from the raw contract")
     dbt_project.preparer.prepare(dbt_project)
     print(f"dbt manifest prepared at {dbt_project.manifest_path}")
     return 0
@@ -63,8 +66,10 @@ def cmd_generate(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else paths().landing
     started = time.perf_counter()
     rows = generate(spec, out)
-    print(f"Wrote {sum(rows.values()):,} rows of sample exports for {spec.export_dates[0]}..{spec.last_day} to {out} "
-          f"in {time.perf_counter() - started:.1f}s")
+    print(
+        f"Wrote {sum(rows.values()):,} rows of sample exports for {spec.export_dates[0]}..{spec.last_day} to {out} "
+        f"in {time.perf_counter() - started:.1f}s"
+    )
     for source, count in rows.items():
         print(f"  {source:<20} {count:>12,}")
     return 0
@@ -80,10 +85,9 @@ def run_job(start: dt.date, end: dt.date | None = None, accept_change: str | Non
     from dagster import DagsterInstance
 
     from dagster_project.definitions import defs
-    from dagster_project.schedules.nightly import NIGHTLY_JOB_NAME
-
     from dagster_project.quality.checks import ACCEPT_CHANGE_TAG
     from dagster_project.runs import data_folder_lock, sweep_dead_runs
+    from dagster_project.schedules.nightly import NIGHTLY_JOB_NAME
 
     job = defs.resolve_job_def(NIGHTLY_JOB_NAME)
     # The terminal gets warnings and errors; the full event log is in the instance (and the UI).
@@ -105,13 +109,12 @@ def run_job(start: dt.date, end: dt.date | None = None, accept_change: str | Non
 
 
 def report_failure(result) -> None:
-    published = any(
-        event.asset_key and event.asset_key.path == ["published_tiers"]
-        for event in result.get_asset_materialization_events()
-    )
+    published = any(event.asset_key and event.asset_key.path == ["published_tiers"] for event in result.get_asset_materialization_events())
     if published:
-        print(f"Run {result.run_id} FAILED after the tiers were published (they are served); "
-              "a step after the publish did not finish:", file=sys.stderr)
+        print(
+            f"Run {result.run_id} FAILED after the tiers were published (they are served); a step after the publish did not finish:",
+            file=sys.stderr,
+        )
     else:
         print(f"Run {result.run_id} FAILED. Nothing new was published; the previous tiers stay served.", file=sys.stderr)
     for event in result.all_events:
@@ -123,8 +126,7 @@ def report_failure(result) -> None:
             print(f"  step {event.step_key}: {message}", file=sys.stderr)
     for evaluation in result.get_asset_check_evaluations():
         if not evaluation.passed:
-            print(f"  check {evaluation.check_name} on {evaluation.asset_key.to_user_string()}: "
-                  f"{evaluation.description}", file=sys.stderr)
+            print(f"  check {evaluation.check_name} on {evaluation.asset_key.to_user_string()}: {evaluation.description}", file=sys.stderr)
 
 
 class NotStarted(Exception):
@@ -199,8 +201,9 @@ def print_dates(start: dt.date, end: dt.date) -> None:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     end = dt.date.today() - dt.timedelta(days=1)
-    gen = argparse.Namespace(accounts=args.accounts, days=args.days, seed=args.seed, end=end,
-                             contacts_per_account=5, intent_topics=8, out=None)
+    gen = argparse.Namespace(
+        accounts=args.accounts, days=args.days, seed=args.seed, end=end, contacts_per_account=5, intent_topics=8, out=None
+    )
     cmd_generate(gen)
     from dagster_project.settings import create_pii_secret, pii_secret_file
 
@@ -233,17 +236,17 @@ def print_summary(as_of: dt.date, top: int = 10) -> None:
     with duckdb.connect(str(serving), read_only=True) as con:
         print(f"\nAccount tiers as of {as_of} (published to {serving}):")
         for tier, accounts, avg_score, reachable in con.execute(
-            "select tier, accounts, avg_total_score, reachable_accounts from tier_summary "
-            "where as_of_date = ? order by tier", [as_of]
+            "select tier, accounts, avg_total_score, reachable_accounts from tier_summary where as_of_date = ? order by tier", [as_of]
         ).fetchall():
             print(f"  {tier:<13} {accounts:>7,} accounts   avg score {avg_score:5.1f}   reachable {reachable:,}")
         print(f"\nTop {top} accounts:")
-        for name, score, tier, reason in con.execute(
-            f"select account_name, total_score, tier, tier_reason from account_tier_history where as_of_date = ? "
-            f"order by total_score desc, account_id limit {int(top)}", [as_of]
+        for name, score, reason in con.execute(
+            f"select account_name, total_score, tier_reason from account_tier_history where as_of_date = ? "
+            f"order by total_score desc, account_id limit {int(top)}",
+            [as_of],
         ).fetchall():
             print(f"  {score:5.1f}  {name}\n         {reason}")
-    print(f"\nQuery it: duckdb -readonly {serving} \"select * from account_tiers limit 10\"")
+    print(f'\nQuery it: duckdb -readonly {serving} "select * from account_tiers limit 10"')
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
@@ -291,8 +294,12 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--seed", type=int, default=42)
     generate.add_argument("--end", type=parse_date, default=None, help="last export date (default: yesterday)")
     generate.add_argument("--contacts-per-account", type=int, default=5)
-    generate.add_argument("--intent-topics", type=int, default=8,
-                          help="Bombora topics per weekly export (the first 8 are the scored ones; more only add rows)")
+    generate.add_argument(
+        "--intent-topics",
+        type=int,
+        default=8,
+        help="Bombora topics per weekly export (the first 8 are the scored ones; more only add rows)",
+    )
     generate.add_argument("--out", help="folder to write <source>/<date>/ exports into (default: the landing folder)")
 
     demo = commands.add_parser("demo", help="generate the default sample and run the pipeline on its latest date")

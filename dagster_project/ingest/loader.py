@@ -21,7 +21,7 @@ import duckdb
 
 from dagster_project.faults import pause_point
 from dagster_project.ingest.formats import AmbiguousFormat, Evidence, decide, label, parser, profile
-from dagster_project.ingest.mappings import Mapping, MappingError, Match, match_header, mappings_for
+from dagster_project.ingest.mappings import Mapping, MappingError, Match, mappings_for, match_header
 from dagster_project.ingest.parsing import install_macros
 from dagster_project.ingest.reading import VIEW, SourceFile, UnreadableFile, first_line, malformed_lines, open_source, sql_string
 from dagster_project.ingest.schemas import SCHEMAS, Column, SourceSchema
@@ -121,9 +121,7 @@ def partition_dir(root: Path, source: str, export_date: dt.date) -> Path:
     return root / source / f"export_date={export_date.isoformat()}"
 
 
-def load_export(
-    paths: Paths, source: str, export_date: dt.date, mappings_file: Path | None, force: bool = False
-) -> ExportResult:
+def load_export(paths: Paths, source: str, export_date: dt.date, mappings_file: Path | None, force: bool = False) -> ExportResult:
     folder = paths.landing / source / export_date.isoformat()
     _refuse_links(paths, folder)
     files = export_files(folder)
@@ -146,9 +144,7 @@ def load_export(
         con.execute("set enable_progress_bar = false")
         install_macros(con)
         for index, path in enumerate(files):
-            result.files.append(
-                _load_file(con, SCHEMAS[source], mappings[source], path, export_date, scratch, index)
-            )
+            result.files.append(_load_file(con, SCHEMAS[source], mappings[source], path, export_date, scratch, index))
         con.close()
         pause_point("ingest")
         _swap_into_place(scratch / "rows", target)
@@ -231,7 +227,7 @@ def plan_file(
         raise ExportRejected(f"{path}: {error}") from error
     except duckdb.Error as error:
         raise ExportRejected(f"{path}: cannot be read: {first_line(error)}") from error
-    return FilePlan(source, match, raw_text, dict(zip(typed, conventions)), headers, dict(zip(typed, evidence)))
+    return FilePlan(source, match, raw_text, dict(zip(typed, conventions, strict=True)), headers, dict(zip(typed, evidence, strict=True)))
 
 
 def _derived_value(kind: str, path: Path, export_date: dt.date) -> str:
@@ -308,7 +304,7 @@ def _counts(con: duckdb.DuckDBPyConnection, schema: SourceSchema, plan: FilePlan
     contract = [c for c in schema.contract if c in plan.match.columns]
     empties = [f"count_if(_reject_reason is null and {_ident(c)} is null)" for c in contract]
     row = con.execute(f"select count(*), count(_reject_reason) {''.join(', ' + e for e in empties)} from parsed").fetchone()
-    return {"rows": row[0], "rejected": row[1], **{f"empty:{c}": n for c, n in zip(contract, row[2:])}}
+    return {"rows": row[0], "rejected": row[1], **{f"empty:{c}": n for c, n in zip(contract, row[2:], strict=True)}}
 
 
 def _check_contract(schema: SourceSchema, plan: FilePlan, counts: dict[str, int]) -> None:
@@ -372,9 +368,7 @@ def parse_query(schema: SourceSchema, plan: FilePlan, export_date: dt.date) -> s
                 f"'column {sql_string(header)[1:-1]}: ' || {raw} || ' is not {_expected(column, plan)}' end"
             )
         if column.required:
-            problems.append(
-                f"case when {raw} is null then 'column {sql_string(header or column.name)[1:-1]} ({column.name}) is empty' end"
-            )
+            problems.append(f"case when {raw} is null then 'column {sql_string(header or column.name)[1:-1]} ({column.name}) is empty' end")
     derives_domain = schema.domain_from and schema.domain_from != "domain"
     domain = f", abm_normalise_domain({_ident(schema.domain_from)}) as domain" if derives_domain else ""
     reason = "nullif(concat_ws('; ', " + ", ".join(problems) + "), '')" if problems else "cast(null as varchar)"
@@ -402,10 +396,7 @@ def parse_query(schema: SourceSchema, plan: FilePlan, export_date: dt.date) -> s
 
 
 def _output_columns(schema: SourceSchema) -> list[str]:
-    columns = [c.name for c in schema.columns]
-    if schema.domain_from and "domain" not in columns:
-        columns.append("domain")
-    return columns + ["_source", "_export_date", "_source_file", "_row_number"]
+    return [c.name for c in schema.output_columns]
 
 
 def _write_rejects(con, schema: SourceSchema, path: Path, export_date: dt.date, malformed, target: Path) -> None:

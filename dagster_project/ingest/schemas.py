@@ -1,8 +1,13 @@
-"""The canonical model every export is mapped to: one schema per source."""
+"""The raw contract: the canonical columns and types every export is mapped to, one schema per source.
+
+This is the only place the raw layout is spelled: the loader writes it, and dbt's
+`models/staging/__sources.yml` is generated from it (`abm prepare`; a test fails when they drift).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 
 @dataclass(frozen=True)
 class Column:
@@ -10,11 +15,13 @@ class Column:
     type: str = "text"  # text, id, integer, number, date or boolean
     required: bool = False  # every row must have a value (a row without one is rejected)
     in_contract: bool = False  # every export must have the column (most rows carry a value)
+    description: str = ""
 
 
 @dataclass(frozen=True)
 class SourceSchema:
     name: str
+    description: str
     columns: tuple[Column, ...]
     key: tuple[str, ...]
     # Which canonical text column is reduced to a normalised `domain` (a website, a domain or an email).
@@ -40,14 +47,32 @@ class SourceSchema:
     def needed_in_header(self) -> list[str]:
         return self.contract
 
+    @property
+    def output_columns(self) -> tuple[Column, ...]:
+        """What the loader writes: the columns, the domain derived at ingest, and each row's lineage."""
+        if not self.domain_from or "domain" in {c.name for c in self.columns}:
+            return self.columns + LINEAGE
+        derived = Column("domain", description=f"Normalised domain derived from {self.domain_from} at ingest.")
+        return (*self.columns, derived, *LINEAGE)
 
-def _cols(*specs: str) -> tuple[Column, ...]:
-    """'name:type!' -> Column; '!' marks a required column, '*' one in the export's contract."""
+
+def _cols(*specs: str | tuple[str, str]) -> tuple[Column, ...]:
+    """'name:type!' -> Column; '!' marks a required column, '*' one in the export's contract; a
+    (spec, description) pair documents the column."""
     out = []
-    for spec in specs:
+    for item in specs:
+        spec, description = item if isinstance(item, tuple) else (item, "")
         name, _, type_ = spec.rstrip("!*").partition(":")
-        out.append(Column(name, type_ or "text", spec.endswith("!"), spec.endswith("*")))
+        out.append(Column(name, type_ or "text", spec.endswith("!"), spec.endswith("*"), description))
     return tuple(out)
+
+
+LINEAGE = (
+    Column("_source", description="Source the row was loaded as."),
+    Column("_export_date", "date", description="Date of the export the row came from."),
+    Column("_source_file", description="File the row was read from."),
+    Column("_row_number", "integer", description="Data row number within that file."),
+)
 
 
 SCHEMAS: dict[str, SourceSchema] = {
@@ -55,10 +80,23 @@ SCHEMAS: dict[str, SourceSchema] = {
     for s in (
         SourceSchema(
             "crm_accounts",
+            "CRM account (company) snapshots from Salesforce or HubSpot, one full snapshot per export date.",
             _cols(
-                "account_id:id!", "account_name!", "website*", "industry", "employees:integer",
-                "annual_revenue:number", "country", "state", "account_type", "owner_id:id", "parent_id:id",
-                "is_deleted:boolean", "merged_into_id:id", "merged_record_ids", "last_activity_date:date",
+                ("account_id:id!", "CRM record id (Salesforce Id / HubSpot Record ID)."),
+                "account_name!",
+                ("website*", "Website as exported (any form)."),
+                "industry",
+                "employees:integer",
+                "annual_revenue:number",
+                "country",
+                "state",
+                "account_type",
+                "owner_id:id",
+                "parent_id:id",
+                "is_deleted:boolean",
+                ("merged_into_id:id", "Salesforce MasterRecordId of a merged-away record."),
+                ("merged_record_ids", "HubSpot: ids of records merged into this one (';'-separated)."),
+                "last_activity_date:date",
                 "created_date:date",
                 "last_modified_date:date",
             ),
@@ -68,12 +106,24 @@ SCHEMAS: dict[str, SourceSchema] = {
         ),
         SourceSchema(
             "crm_contacts",
+            "CRM contact snapshots, one full snapshot per export date.",
             _cols(
-                "contact_id:id!", "account_id:id*", "associated_account_ids", "first_name", "last_name", "email*",
-                "title", "department",
-                "is_email_bounced:boolean", "email_bounced_date:date", "email_bounced_reason",
-                "last_activity_date:date", "has_opted_out:boolean", "has_left_company:boolean",
-                "is_deleted:boolean", "last_modified_date:date",
+                "contact_id:id!",
+                ("account_id:id*", "The contact's primary company (the first listed when an export lists several)."),
+                ("associated_account_ids", "HubSpot: every company the contact is associated with (';'-separated)."),
+                "first_name",
+                "last_name",
+                ("email*", "Lower-cased email address (PII; never published raw)."),
+                "title",
+                "department",
+                "is_email_bounced:boolean",
+                "email_bounced_date:date",
+                "email_bounced_reason",
+                "last_activity_date:date",
+                "has_opted_out:boolean",
+                "has_left_company:boolean",
+                "is_deleted:boolean",
+                "last_modified_date:date",
             ),
             key=("contact_id",),
             domain_from="email",
@@ -82,16 +132,29 @@ SCHEMAS: dict[str, SourceSchema] = {
         ),
         SourceSchema(
             "crm_opportunities",
+            "CRM opportunity (deal) snapshots.",
             _cols(
-                "opportunity_id:id!", "account_id:id!", "opportunity_name", "stage_name", "amount:number",
-                "close_date:date", "is_closed:boolean", "is_won:boolean", "created_date:date",
+                "opportunity_id:id!",
+                "account_id:id!",
+                "opportunity_name",
+                "stage_name",
+                "amount:number",
+                "close_date:date",
+                "is_closed:boolean",
+                "is_won:boolean",
+                "created_date:date",
             ),
             key=("opportunity_id",),
         ),
         SourceSchema(
             "crm_activities",
+            "Engagement activities (email replies, meetings, events, demo requests, web visits, trigger events), incremental exports.",
             _cols(
-                "activity_id:id", "account_id:id", "email_domain", "contact_email", "activity_type!",
+                "activity_id:id",
+                "account_id:id",
+                "email_domain",
+                "contact_email",
+                "activity_type!",
                 "activity_date:date!",
             ),
             key=("activity_id",),
@@ -100,8 +163,13 @@ SCHEMAS: dict[str, SourceSchema] = {
         ),
         SourceSchema(
             "technographics",
+            "Technology detections (HG Insights / BuiltWith style) by domain.",
             _cols(
-                "domain!", "technology!", "category", "first_detected:date", "last_detected:date",
+                "domain!",
+                "technology!",
+                "category",
+                "first_detected:date",
+                "last_detected:date",
                 "intensity:number",
             ),
             key=("domain", "technology"),
@@ -109,15 +177,22 @@ SCHEMAS: dict[str, SourceSchema] = {
         ),
         SourceSchema(
             "intent",
+            "Intent signals by domain and topic (Bombora Company Surge weekly, generic/first-party daily).",
             _cols(
-                "domain!", "company_name", "topic!", "score:number!", "score_delta:number",
-                "signal_date:date!", "metro_area",
+                "domain!",
+                "company_name",
+                "topic!",
+                "score:number!",
+                "score_delta:number",
+                ("signal_date:date!", "The signal's week or day; the export date for weekly files with no date column."),
+                ("metro_area", "Bombora: the metro area of a metro-level row (the company-level score repeats on each)."),
             ),
             key=("domain", "topic", "signal_date"),
             domain_from="domain",
         ),
         SourceSchema(
             "email_verifications",
+            "An email verifier's results (optional source).",
             _cols("email!", "result!", "checked_at:date!"),
             key=("email", "checked_at"),
             email_column="email",
