@@ -12,9 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from dagster_project.ingest.loader import load_pending
+from dagster_project.ingest.schemas import SCHEMAS
 from dagster_project.sample_data.generator import SampleSpec, generate
+from dagster_project.settings import Paths, mappings_file_path
 
 SAMPLE_END = dt.date(2026, 11, 20)
+PREVIOUS_DAY = SAMPLE_END - dt.timedelta(days=1)
 SAMPLE_SPEC = SampleSpec(accounts=400, days=21, seed=7, end_date=SAMPLE_END)
 
 
@@ -36,10 +40,46 @@ def data_dir(tmp_path, monkeypatch) -> Path:
     return folder
 
 
+@pytest.fixture(scope="session")
+def sample_loaded(tmp_path_factory, sample_landing) -> Path:
+    """The sample's exports and their loaded raw/ Parquet, loaded once per session. A run on a copy
+    loads nothing again (the files' fingerprints match) unless its test changes an export."""
+    folder = tmp_path_factory.mktemp("loaded") / "data"
+    shutil.copytree(sample_landing, folder / "landing")
+    for source in SCHEMAS:
+        _, errors = load_pending(Paths(folder), source, SAMPLE_END, mappings_file_path())
+        assert not errors, errors
+    return folder
+
+
 @pytest.fixture()
-def landed(data_dir, sample_landing) -> Path:
-    """The data folder with the sample exports in landing/."""
-    shutil.copytree(sample_landing, data_dir / "landing")
+def landed(data_dir, sample_loaded) -> Path:
+    """The data folder with the sample exports in landing/, already loaded into raw/."""
+    for part in ("landing", "raw"):
+        shutil.copytree(sample_loaded / part, data_dir / part)
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def sample_published_yesterday(tmp_path_factory, sample_loaded) -> Path:
+    """A data folder with the sample loaded and the tiers of the day before its last published, built
+    once per session: most tests of runs start from there, and a run costs ~15 s."""
+    from dagster_project.cli import run_job
+
+    folder = tmp_path_factory.mktemp("published") / "data"
+    shutil.copytree(sample_loaded, folder, symlinks=True)
+    (folder / "dagster_home").mkdir()
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("ABM_DATA_DIR", str(folder))
+        env.setenv("DAGSTER_HOME", str(folder / "dagster_home"))
+        assert run_job(PREVIOUS_DAY).success
+    return folder
+
+
+@pytest.fixture()
+def published_yesterday(data_dir, sample_published_yesterday) -> Path:
+    """The data folder (exports, raw data, warehouse, Dagster instance) after a run of PREVIOUS_DAY."""
+    shutil.copytree(sample_published_yesterday, data_dir, symlinks=True, dirs_exist_ok=True)
     return data_dir
 
 

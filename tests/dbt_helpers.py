@@ -8,8 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from dagster_project.settings import DBT_PROJECT_DIR, DEFAULT_SCORING_CONFIG
-from dagster_project.settings import pii_secret
+from dagster_project.settings import DBT_PROJECT_DIR, DEFAULT_SCORING_CONFIG, pii_secret
 from dagster_project.transform.dbt_args import as_of_env, dbt_build_args, secret_env
 from dagster_project.transform.scoring_config import load_scoring_config
 
@@ -19,9 +18,19 @@ DBT = str(Path(sys.executable).with_name("dbt"))
 def run_dbt(start: dt.date, end: dt.date, select: str = "+account_tier_history +account_tier_changes", scoring=None) -> None:
     rules = scoring or load_scoring_config(DEFAULT_SCORING_CONFIG)
     command = [
-        DBT, *dbt_build_args(rules), "--select", select,
-        "--exclude", "resource_type:test", "resource_type:unit_test",
-        "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+        DBT,
+        *dbt_build_args(rules),
+        "--select",
+        select,
+        "--exclude",
+        "resource_type:test",
+        "resource_type:unit_test",
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
     ]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=600, env={**os.environ, **as_of_env(start, end), **secret_env(pii_secret())})
+    result = subprocess.run(
+        command, capture_output=True, text=True, timeout=600, env={**os.environ, **as_of_env(start, end), **secret_env(pii_secret())}
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]

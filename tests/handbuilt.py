@@ -32,9 +32,7 @@ def add_handbuilt_accounts(landing: Path, as_of: dt.date) -> None:
     contact_rows = []
     for n, (account_id, (_, domain)) in enumerate(ACCOUNTS.items()):
         for k, title in enumerate(["Chief Executive Officer", "VP Engineering", "Head of Data"]):
-            contact_rows.append(
-                f"003HAND{n}{k},{account_id},Pat{k},Lee{n},pat{k}.lee@{domain},{title},false,{recent},false,false"
-            )
+            contact_rows.append(f"003HAND{n}{k},{account_id},Pat{k},Lee{n},pat{k}.lee@{domain},{title},false,{recent},false,false")
     _write(
         _latest_folder(landing, "crm_contacts", as_of) / "handbuilt_contacts.csv",
         "Id,AccountId,FirstName,LastName,Email,Title,IsEmailBounced,LastActivityDate,HasOptedOutOfEmail,IsDeleted",
@@ -59,7 +57,9 @@ def add_handbuilt_accounts(landing: Path, as_of: dt.date) -> None:
         for account_id in ACCOUNTS
         for kind in ("demo_request", "meeting", "email_reply")
     ]
-    _write(landing / "crm_activities" / day / "handbuilt_activities.csv", "activity_id,account_id,activity_type,activity_date", activity_rows)
+    _write(
+        landing / "crm_activities" / day / "handbuilt_activities.csv", "activity_id,account_id,activity_type,activity_date", activity_rows
+    )
 
 
 def _write(path: Path, header: str, rows: list[str]) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import time
@@ -10,9 +9,7 @@ import time
 from dagster_project.cli import run_job
 from dagster_project.settings import paths
 from dagster_project.transform.resource import PARTIAL_PARSE_FILE, RUNS_KEPT, keep_parse, run_target_path
-from tests.conftest import SAMPLE_END
-
-PREVIOUS_DAY = SAMPLE_END - dt.timedelta(days=1)
+from tests.conftest import PREVIOUS_DAY, SAMPLE_END
 
 
 def parse_messages(run_target) -> list[str]:
@@ -22,7 +19,7 @@ def parse_messages(run_target) -> list[str]:
 
 def test_a_run_folder_starts_from_the_kept_parse_and_old_folders_go(tmp_path):
     first = run_target_path(tmp_path, "run-a")
-    assert not (first / PARTIAL_PARSE_FILE).exists()       # nothing kept yet: dbt parses in full
+    assert not (first / PARTIAL_PARSE_FILE).exists()  # nothing kept yet: dbt parses in full
     (first / PARTIAL_PARSE_FILE).write_bytes(b"parse of run a")
     keep_parse(tmp_path, first)
     assert (tmp_path / PARTIAL_PARSE_FILE).read_bytes() == b"parse of run a"

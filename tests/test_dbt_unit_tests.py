@@ -19,7 +19,10 @@ def dbt(*args: str) -> subprocess.CompletedProcess:
     variables = dbt_vars(load_scoring_config(DEFAULT_SCORING_CONFIG))
     return subprocess.run(
         [DBT, *args, "--vars", json.dumps(variables), "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)],
-        capture_output=True, text=True, timeout=600, env={**os.environ, **as_of_env(dt.date(2026, 1, 29), dt.date(2026, 1, 29))},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, **as_of_env(dt.date(2026, 1, 29), dt.date(2026, 1, 29))},
     )
 
 

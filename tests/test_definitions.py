@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import yaml
 
 from dagster_project.ingest.schemas import SCHEMAS
-from dagster_project.settings import DBT_PROJECT_DIR, REPO_ROOT
+from dagster_project.settings import REPO_ROOT
 
 DAGSTER = str(Path(sys.executable).with_name("dagster"))
 
@@ -17,7 +18,10 @@ DAGSTER = str(Path(sys.executable).with_name("dagster"))
 def test_dagster_definitions_validate(data_dir):
     result = subprocess.run(
         [DAGSTER, "definitions", "validate", "-w", str(REPO_ROOT / "workspace.yaml")],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Validation successful" in result.stdout + result.stderr
@@ -38,14 +42,53 @@ def test_the_graph_runs_from_every_source_through_dbt_to_publish():
     assert staging == {AssetKey(["raw", "crm_accounts"])}
     checks = {key.name for key in graph.asset_check_keys}
     assert {"account_tiers_gate", "account_tiers_suite", "raw_crm_accounts_suite"} <= checks
-    assert {s.name for s in defs.sensors} == {"new_export_sensor", "run_failure_alert_sensor", "export_freshness_sensor", "dead_run_sweeper"}
+    assert {s.name for s in defs.sensors} == {
+        "new_export_sensor",
+        "run_failure_alert_sensor",
+        "export_freshness_sensor",
+        "dead_run_sweeper",
+    }
     assert [s.name for s in defs.schedules] == ["abm_nightly_schedule"]
 
 
-def test_dbt_sources_document_exactly_the_columns_ingest_writes():
+def test_dbt_sources_are_generated_from_the_raw_contract():
+    from dagster_project.ingest.dbt_sources import SOURCES_FILE, render
     from dagster_project.ingest.loader import _output_columns
 
-    sources = yaml.safe_load((DBT_PROJECT_DIR / "models" / "staging" / "__sources.yml").read_text())["sources"][0]
+    assert SOURCES_FILE.read_text() == render(), "run `abm prepare` after changing dagster_project/ingest/schemas.py"
+    sources = yaml.safe_load(SOURCES_FILE.read_text())["sources"][0]
     documented = {table["name"]: [c["name"] for c in table["columns"]] for table in sources["tables"]}
-    for name, schema in SCHEMAS.items():
-        assert documented[name] == _output_columns(schema), name
+    assert documented == {name: _output_columns(schema) for name, schema in SCHEMAS.items()}
+
+
+SNAPSHOT = Path(__file__).parent / "snapshots" / "asset_graph.yml"
+
+
+def asset_graph_summary() -> dict:
+    """Every asset with its group, upstream assets and checks, and the jobs, schedules and sensors."""
+    from dagster_project.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    assets = {}
+    for key in sorted(graph.get_all_asset_keys(), key=lambda k: k.to_user_string()):
+        node = graph.get(key)
+        assets[key.to_user_string()] = {
+            "group": node.group_name,
+            "deps": sorted(parent.to_user_string() for parent in node.parent_keys),
+            "checks": sorted(check.name for check in node.check_keys),
+        }
+    return {
+        "assets": assets,
+        "jobs": sorted(job.name for job in defs.jobs),
+        "schedules": sorted(schedule.name for schedule in defs.schedules),
+        "sensors": sorted(sensor.name for sensor in defs.sensors),
+    }
+
+
+def test_the_asset_graph_matches_its_reviewed_snapshot():
+    """A rewiring (a dependency lost, a check dropped, an asset renamed) shows in review as a diff of
+    tests/snapshots/asset_graph.yml; after a deliberate change: UPDATE_SNAPSHOTS=1 pytest -k snapshot."""
+    current = asset_graph_summary()
+    if os.environ.get("UPDATE_SNAPSHOTS"):
+        SNAPSHOT.write_text(yaml.safe_dump(current, sort_keys=False))
+    assert current == yaml.safe_load(SNAPSHOT.read_text())

@@ -45,15 +45,26 @@ def postgres():
     port = free_port()
     subprocess.run(as_postgres(str(bin_dir / "initdb"), "-D", str(data), "-U", "dagster", "--auth=trust"), check=True, capture_output=True)
     subprocess.run(
-        as_postgres(str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(root / "log"), "-w",
-                    "-o", f"-p {port} -h 127.0.0.1 -k {sockets}", "start"),
-        check=True, capture_output=True, timeout=60,
+        as_postgres(
+            str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(root / "log"), "-w", "-o", f"-p {port} -h 127.0.0.1 -k {sockets}", "start"
+        ),
+        check=True,
+        capture_output=True,
+        timeout=60,
     )
     try:
-        subprocess.run(as_postgres(str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "dagster", "dagster"),
-                       check=True, capture_output=True)
-        yield {"DAGSTER_PG_HOST": "127.0.0.1", "DAGSTER_PG_PORT": str(port), "DAGSTER_PG_USER": "dagster",
-               "DAGSTER_PG_PASSWORD": "unused", "DAGSTER_PG_DB": "dagster"}
+        subprocess.run(
+            as_postgres(str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "dagster", "dagster"),
+            check=True,
+            capture_output=True,
+        )
+        yield {
+            "DAGSTER_PG_HOST": "127.0.0.1",
+            "DAGSTER_PG_PORT": str(port),
+            "DAGSTER_PG_USER": "dagster",
+            "DAGSTER_PG_PASSWORD": "unused",
+            "DAGSTER_PG_DB": "dagster",
+        }
     finally:
         subprocess.run(as_postgres(str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"), capture_output=True)
         shutil.rmtree(root, ignore_errors=True)

@@ -9,6 +9,8 @@ from dagster_project.cli import run_job
 from tests.conftest import SAMPLE_END
 from tests.handbuilt import PERFECT_ID, TWIN_ID, add_handbuilt_accounts
 
+pytestmark = pytest.mark.xdist_group("end_to_end")  # its tests share one pipeline run
+
 
 @pytest.fixture(scope="module")
 def pipeline_run(tmp_path_factory, sample_landing):
@@ -100,9 +102,7 @@ def test_handbuilt_perfect_account_is_tier_1_and_its_twin_without_intent_is_not(
 def test_published_tables_hold_no_email_addresses(pipeline_run):
     data, _ = pipeline_run
     with duckdb.connect(str(data / "published" / "serving.duckdb"), read_only=True) as con:
-        columns = con.execute(
-            "select table_name, column_name from information_schema.columns where data_type = 'VARCHAR'"
-        ).fetchall()
+        columns = con.execute("select table_name, column_name from information_schema.columns where data_type = 'VARCHAR'").fetchall()
         for table, column in columns:
             (hits,) = con.execute(
                 f"select count(*) from {table} where regexp_matches(\"{column}\", '[^@\\s]+@[^@\\s]+\\.[a-z]+')"

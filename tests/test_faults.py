@@ -22,9 +22,8 @@ import pytest
 from dagster_project.cli import run_job
 from dagster_project.ingest.loader import ExportRejected, load_export, load_pending
 from dagster_project.settings import paths
-from tests.conftest import SAMPLE_END, write_text
+from tests.conftest import PREVIOUS_DAY, SAMPLE_END, write_text
 
-PREVIOUS_DAY = SAMPLE_END - dt.timedelta(days=1)
 ABM = str(Path(sys.executable).with_name("abm"))
 
 
@@ -48,8 +47,9 @@ def published_state() -> dict[str, str]:
 
 def start_run(day: dt.date, pause_at: str | None = None) -> subprocess.Popen:
     env = {**os.environ, **({"ABM_PAUSE_AT": pause_at} if pause_at else {})}
-    return subprocess.Popen([ABM, "run", "--date", day.isoformat()], env=env, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [ABM, "run", "--date", day.isoformat()], env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
 
 
 def wait_for(condition, what: str, timeout: float = 300) -> None:
@@ -92,16 +92,7 @@ def kill(process: subprocess.Popen) -> None:
 
 
 def dbt_running_under(root: int) -> bool:
-    return any(
-        any(os.path.basename(arg) == b"dbt" for arg in args[:2]) and b"build" in args
-        for args in descendants(root).values()
-    )
-
-
-@pytest.fixture()
-def published_yesterday(landed):
-    assert run_job(PREVIOUS_DAY).success
-    return landed
+    return any(any(os.path.basename(arg) == b"dbt" for arg in args[:2]) and b"build" in args for args in descendants(root).values())
 
 
 def assert_recovers() -> None:
@@ -116,11 +107,15 @@ def assert_recovers() -> None:
     assert len(list(versions.iterdir())) <= 2 and (paths().published / "current").resolve().parent == versions
 
 
+def redeliver(day) -> None:
+    """The accounts export of a loaded date delivered again, changed."""
+    accounts = next((paths().landing / "crm_accounts" / day.isoformat()).iterdir())
+    accounts.write_bytes(accounts.read_bytes().replace(b"Software", b"Software "))
+
+
 def test_killed_during_ingest(published_yesterday):
     raw_before, published_before = tree_digest(paths().raw), published_state()
-    # a changed re-delivery of an export that was already loaded: it must not half-replace the old one
-    accounts = next((paths().landing / "crm_accounts" / PREVIOUS_DAY.isoformat()).iterdir())
-    accounts.write_bytes(accounts.read_bytes().replace(b"Software", b"Software "))
+    redeliver(PREVIOUS_DAY)  # a changed export that was already loaded must not half-replace the old one
     run = start_run(SAMPLE_END, pause_at="ingest")
     wait_for(lambda: (paths().data_dir / ".paused-at-ingest").exists(), "ingest to pause")
     kill(run)
@@ -156,8 +151,13 @@ def test_killed_during_publish(published_yesterday):
 def test_a_locked_warehouse_fails_clearly_and_the_next_run_recovers(published_yesterday):
     published_before = published_state()
     holder = subprocess.Popen(
-        [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(paths().warehouse)!r}); print('ok', flush=True); time.sleep(600)"],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, time; c = duckdb.connect({str(paths().warehouse)!r}); print('ok', flush=True); time.sleep(600)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert holder.stdout.readline().strip() == "ok"
     try:
@@ -256,7 +256,7 @@ def test_the_same_export_delivered_twice_changes_nothing(data_dir):
     content = path.read_bytes()
     path.unlink()
     time.sleep(0.01)
-    path.write_bytes(content)          # delivered again: same bytes, a new file
+    path.write_bytes(content)  # delivered again: same bytes, a new file
     result = load_export(paths(), "crm_accounts", DAY, None)
     assert not result.skipped and result.rows == 2
     assert tree_digest(paths().raw / "crm_accounts") == before
@@ -269,6 +269,7 @@ def test_one_run_at_a_time_and_a_killed_run_never_blocks_the_queue(published_yes
     from dagster_project.schedules.sensors import dead_run_sweeper
 
     published_before = published_state()
+    redeliver(SAMPLE_END)  # an export to load, so that the run pauses in ingest
     first = start_run(SAMPLE_END, pause_at="ingest")
     wait_for(lambda: (paths().data_dir / ".paused-at-ingest").exists(), "the first run to reach ingest")
 

@@ -29,10 +29,21 @@ def test_one_folder_per_source_and_date_in_every_format(sample_landing):
     for source in ("crm_accounts", "crm_contacts", "crm_opportunities", "crm_activities", "intent"):
         assert (source, SAMPLE_END.isoformat()) in folders
     names = {p.name for p in sample_landing.rglob("*") if p.is_file()}
-    assert {"Account.csv", "Account_extract.csv.gz", "accounts.parquet", "hubspot-crm-exports-all-companies.csv",
-            "Contact.csv", "hubspot-crm-exports-all-contacts.csv", "bombora_company_surge.csv",
-            "first_party_intent.jsonl", "hg_insights_install_base.csv", "builtwith_export.parquet",
-            "verifier_results.csv", "activities.jsonl", "activities.csv.gz"} <= names
+    assert {
+        "Account.csv",
+        "Account_extract.csv.gz",
+        "accounts.parquet",
+        "hubspot-crm-exports-all-companies.csv",
+        "Contact.csv",
+        "hubspot-crm-exports-all-contacts.csv",
+        "bombora_company_surge.csv",
+        "first_party_intent.jsonl",
+        "hg_insights_install_base.csv",
+        "builtwith_export.parquet",
+        "verifier_results.csv",
+        "activities.jsonl",
+        "activities.csv.gz",
+    } <= names
     assert len({p.name for p in (sample_landing / "crm_accounts").iterdir()}) == SAMPLE_SPEC.days
 
 

@@ -41,17 +41,24 @@ def wipe_warehouse() -> None:
     paths().warehouse.unlink()
 
 
+pytestmark = pytest.mark.xdist_group("history")
+
+
 @pytest.fixture(scope="module")
 def thirty_days(tmp_path_factory):
-    landing = tmp_path_factory.mktemp("history") / "landing"
-    generate(SPEC, landing)
-    return landing
+    """Thirty days of exports, generated and loaded into raw/ once for the module."""
+    folder = tmp_path_factory.mktemp("history") / "data"
+    generate(SPEC, folder / "landing")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("ABM_DATA_DIR", str(folder))
+        ingest_all(END)
+    return folder
 
 
 @pytest.fixture()
 def landed_30(data_dir, thirty_days):
-    shutil.copytree(thirty_days, data_dir / "landing")
-    ingest_all(END)
+    for part in ("landing", "raw"):
+        shutil.copytree(thirty_days / part, data_dir / part)
     return data_dir
 
 
@@ -63,12 +70,12 @@ def test_backfills_in_any_order_give_the_same_history_as_nightly_runs(landed_30)
     assert nightly["account_tier_changes"], "the sample should move some accounts between tiers"
 
     wipe_warehouse()
-    run_dbt(DATES[4], DATES[-1])      # the later half first,
-    run_dbt(DATES[0], DATES[5])       # then an overlapping earlier range
+    run_dbt(DATES[4], DATES[-1])  # the later half first,
+    run_dbt(DATES[0], DATES[5])  # then an overlapping earlier range
     assert history() == nightly
 
     wipe_warehouse()
-    run_dbt(DATES[5], DATES[6])       # shuffled pieces: middle, first, last, the rest
+    run_dbt(DATES[5], DATES[6])  # shuffled pieces: middle, first, last, the rest
     run_dbt(DATES[0], DATES[0])
     run_dbt(DATES[7], DATES[7])
     run_dbt(DATES[1], DATES[4])
@@ -110,9 +117,11 @@ def test_a_weight_changed_in_the_rules_file_changes_the_scores_with_no_code_chan
 
     def fit_by_industry() -> dict[str, list[tuple]]:
         with warehouse() as con:
-            return dict(con.execute(
-                f"select account_id, (industry, industry_points, fit_score) from account_tier_history where as_of_date = '{END}'"
-            ).fetchall())
+            return dict(
+                con.execute(
+                    f"select account_id, (industry, industry_points, fit_score) from account_tier_history where as_of_date = '{END}'"
+                ).fetchall()
+            )
 
     run_dbt(END, END)
     before = fit_by_industry()

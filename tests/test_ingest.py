@@ -74,7 +74,11 @@ def test_hubspot_contacts_semicolon_delimited_with_ui_headers(locations):
     assert result.files[0].mapping == "hubspot_ui"
     row = raw_rows(locations, "crm_contacts").iloc[0]
     assert (row["contact_id"], row["account_id"], row["email"], row["domain"], row["title"]) == (
-        "501", "77", "ana.ruiz@example.com", "example.com", "VP Data",
+        "501",
+        "77",
+        "ana.ruiz@example.com",
+        "example.com",
+        "VP Data",
     )
     assert str(row["last_activity_date"])[:10] == "2025-11-30"
 
@@ -109,10 +113,14 @@ def test_gzip_csv_parquet_and_json_lines(locations):
         )
     write_text(
         landing(locations, "intent") / "g2.jsonl",
-        "\n".join(json.dumps(r) for r in [
-            {"domain": "https://acme.com", "topic": "ETL", "score": 88, "date": "2026-03-01"},
-            {"domain": "globex.io", "topic": "data pipelines", "score": "61", "week": "2026-02-23"},
-        ]) + "\n",
+        "\n".join(
+            json.dumps(r)
+            for r in [
+                {"domain": "https://acme.com", "topic": "ETL", "score": 88, "date": "2026-03-01"},
+                {"domain": "globex.io", "topic": "data pipelines", "score": "61", "week": "2026-02-23"},
+            ]
+        )
+        + "\n",
     )
     assert load_export(locations, "crm_activities", DAY, None).rows == 1
     assert load_export(locations, "technographics", DAY, None).files[0].mapping == "builtwith"
@@ -135,7 +143,10 @@ def test_bombora_company_surge_weekly_report(locations):
     assert result.files[0].mapping == "bombora_company_surge"
     row = raw_rows(locations, "intent").iloc[0]
     assert (row["topic"], row["score"], row["score_delta"], str(row["signal_date"])[:10]) == (
-        "data pipelines", 74.0, 6.0, "2026-02-23",
+        "data pipelines",
+        74.0,
+        6.0,
+        "2026-02-23",
     )
 
 
@@ -173,7 +184,9 @@ def test_too_many_rejects_fail_the_file_with_examples(locations):
         landing(locations, "crm_accounts") / "Account.csv",
         "Id,Name,Website,NumberOfEmployees\n001A,Acme,acme.com,lots\n001B,Globex,globex.io,40\n",
     )
-    with pytest.raises(ExportRejected, match=r"Account.csv: 1 of 2 rows \(50%\) could not be parsed.*row 1: column NumberOfEmployees: lots"):
+    with pytest.raises(
+        ExportRejected, match=r"Account.csv: 1 of 2 rows \(50%\) could not be parsed.*row 1: column NumberOfEmployees: lots"
+    ):
         load_export(locations, "crm_accounts", DAY, None)
 
 

@@ -13,9 +13,7 @@ from dagster_project.cli import run_job
 from dagster_project.schedules.nightly import nightly_schedule
 from dagster_project.schedules.sensors import new_export_requests, send_failure_alert, stale_sources
 from dagster_project.settings import paths
-from tests.conftest import SAMPLE_END, write_text
-
-PREVIOUS_DAY = SAMPLE_END - dt.timedelta(days=1)
+from tests.conftest import PREVIOUS_DAY, SAMPLE_END, write_text
 
 
 def alerts(kind: str) -> list[dict]:
@@ -77,8 +75,16 @@ def test_tier_changes_alert_once_and_write_back_only_what_changed(landed, webhoo
             f"select account_id, from_tier, to_tier from account_tier_changes where as_of_date = '{SAMPLE_END}' "
             "and (change_type = 'promotion' or from_tier = 'tier_1')"
         ).fetchall()
-        today = dict(con.execute(f"select account_id, (tier, round(total_score, 1)) from account_tier_history where as_of_date = '{SAMPLE_END}'").fetchall())
-        before = dict(con.execute(f"select account_id, (tier, round(total_score, 1)) from account_tier_history where as_of_date = '{PREVIOUS_DAY}'").fetchall())
+        today = dict(
+            con.execute(
+                f"select account_id, (tier, round(total_score, 1)) from account_tier_history where as_of_date = '{SAMPLE_END}'"
+            ).fetchall()
+        )
+        before = dict(
+            con.execute(
+                f"select account_id, (tier, round(total_score, 1)) from account_tier_history where as_of_date = '{PREVIOUS_DAY}'"
+            ).fetchall()
+        )
 
     sent = [(a["account_id"], a["from_tier"], a["to_tier"]) for a in alerts("tier_change") if a["as_of_date"] == str(SAMPLE_END)]
     assert sorted(sent) == sorted(changes)
@@ -88,7 +94,7 @@ def test_tier_changes_alert_once_and_write_back_only_what_changed(landed, webhoo
         assert first["play_motion"] and first["owner_id"] and first["tier_reason"] in first["text"]
 
     count = len(alerts("tier_change"))
-    assert run_job(SAMPLE_END).success     # a rerun of the same date sends nothing again
+    assert run_job(SAMPLE_END).success  # a rerun of the same date sends nothing again
     assert len(alerts("tier_change")) == count
 
     folder = paths().published / "crm_writeback" / SAMPLE_END.isoformat()
@@ -123,8 +129,7 @@ def test_an_injected_export_reaches_write_back_neutralised_and_a_failure_after_p
     obstacle.mkdir(parents=True)
 
     abm = str(Path(sys.executable).with_name("abm"))
-    result = subprocess.run([abm, "run", "--date", SAMPLE_END.isoformat()], capture_output=True, text=True,
-                            timeout=600, env=os.environ)
+    result = subprocess.run([abm, "run", "--date", SAMPLE_END.isoformat()], capture_output=True, text=True, timeout=600, env=os.environ)
     assert result.returncode == 1
     assert "FAILED after the tiers were published" in result.stderr and "Nothing new was published" not in result.stderr
     with duckdb.connect(str(paths().serving_db), read_only=True) as con:
@@ -150,9 +155,7 @@ def test_the_new_export_sensor_starts_no_work_for_what_landed_before_it(data_dir
         first = new_export_sensor.evaluate_tick(build_sensor_context(instance=instance, cursor=None))
         assert not first.run_requests and "2 export folder(s) already landed" in first.skip_message
         write_text(paths().landing / "intent" / yesterday.isoformat() / "g2.csv", f"domain,topic,score,date\nacme.com,ETL,90,{yesterday}\n")
-        later = new_export_sensor.evaluate_tick(
-            build_sensor_context(instance=instance, cursor=first.cursor, definitions=defs)
-        )
+        later = new_export_sensor.evaluate_tick(build_sensor_context(instance=instance, cursor=first.cursor, definitions=defs))
     assert [r.partition_key for r in later.run_requests] == [yesterday.isoformat()]
 
 
@@ -167,7 +170,13 @@ def test_each_run_reports_the_tiers_of_its_own_date(landed):
     with duckdb.connect(str(paths().serving_db), read_only=True) as con:
         for day, reported in metadata.items():
             counts = dict.fromkeys(("tier_1_accounts", "tier_2_accounts", "tier_3_accounts", "disqualified_accounts"), 0)
-            counts |= dict(con.execute("select tier || '_accounts', count(*) from account_tier_history where as_of_date = ? group by 1", [day]).fetchall())
-            (promotions,) = con.execute("select count(*) from account_tier_changes where as_of_date = ? and change_type = 'promotion'", [day]).fetchone()
+            counts |= dict(
+                con.execute(
+                    "select tier || '_accounts', count(*) from account_tier_history where as_of_date = ? group by 1", [day]
+                ).fetchall()
+            )
+            (promotions,) = con.execute(
+                "select count(*) from account_tier_changes where as_of_date = ? and change_type = 'promotion'", [day]
+            ).fetchone()
             assert reported == {**counts, "promotions": promotions}, day
     assert metadata[SAMPLE_END] != metadata[PREVIOUS_DAY]

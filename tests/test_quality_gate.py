@@ -12,8 +12,6 @@ from dagster_project.cli import run_job
 from dagster_project.settings import paths
 from tests.conftest import SAMPLE_END
 
-PREVIOUS_DAY = SAMPLE_END - dt.timedelta(days=1)
-
 
 def serving_digest() -> str:
     return hashlib.sha256(paths().serving_db.read_bytes()).hexdigest()
@@ -29,9 +27,7 @@ def failed_checks(result) -> dict[str, str]:
     from dagster import AssetCheckSeverity
 
     return {
-        e.check_name: e.description
-        for e in result.get_asset_check_evaluations()
-        if not e.passed and e.severity == AssetCheckSeverity.ERROR
+        e.check_name: e.description for e in result.get_asset_check_evaluations() if not e.passed and e.severity == AssetCheckSeverity.ERROR
     }
 
 
@@ -40,8 +36,7 @@ def contacts_export(day: dt.date):
     return path
 
 
-def test_unreachable_tier_1_blocks_the_publish_and_the_last_good_tiers_stay(landed):
-    assert run_job(PREVIOUS_DAY).success
+def test_unreachable_tier_1_blocks_the_publish_and_the_last_good_tiers_stay(published_yesterday):
     before_rows, before_digest = published_tiers(), serving_digest()
     with duckdb.connect(str(paths().serving_db), read_only=True) as con:
         tier_1 = [a for (a,) in con.execute("select account_id from account_tiers where tier = 'tier_1' order by 1").fetchall()]
@@ -103,14 +98,16 @@ def test_date_ranges_fail_on_dates_before_after_and_beyond_what_nanoseconds_hold
     # DuckDB hands pandas microsecond datetimes; 9999-12-31 (a common CRM sentinel) does not fit in
     # nanoseconds, so that column is validated as it is rather than converted.
     signal_dates = ["2026-10-30", "1850-01-01", "2026-12-25", "9999-12-31"]
-    frame = pd.DataFrame({
-        "domain": ["acme.com", "beta.io", "gamma.co", "delta.net"],
-        "topic": ["ETL"] * 4,
-        "score": [60.0] * 4,
-        "signal_date": pd.to_datetime(signal_dates).astype("datetime64[us]"),
-        "_source_file": ["bombora.csv"] * 4,
-        "_export_date": pd.to_datetime(["2026-10-31"] * 4).astype("datetime64[us]"),
-    })
+    frame = pd.DataFrame(
+        {
+            "domain": ["acme.com", "beta.io", "gamma.co", "delta.net"],
+            "topic": ["ETL"] * 4,
+            "score": [60.0] * 4,
+            "signal_date": pd.to_datetime(signal_dates).astype("datetime64[us]"),
+            "_source_file": ["bombora.csv"] * 4,
+            "_export_date": pd.to_datetime(["2026-10-31"] * 4).astype("datetime64[us]"),
+        }
+    )
     from dagster_project.quality.checks import raw_suite_parameters
 
     parameters = raw_suite_parameters("raw_intent", dt.date(2026, 10, 31), dt.date(2026, 10, 31))
@@ -122,8 +119,7 @@ def test_date_ranges_fail_on_dates_before_after_and_beyond_what_nanoseconds_hold
         assert (blocking.unexpected_count, warning.unexpected_count) == (implausible, after_export)
 
 
-def test_tiers_that_move_more_than_the_bounds_block_until_someone_accepts_the_change(landed, monkeypatch):
-    assert run_job(PREVIOUS_DAY).success
+def test_tiers_that_move_more_than_the_bounds_block_until_someone_accepts_the_change(published_yesterday, monkeypatch):
     before = serving_digest()
     # Bounds tighter than a normal day's movement stand in for a broken export that moves many accounts.
     monkeypatch.setenv("ABM_MAX_TIER_SHARE_SHIFT", "0")

@@ -60,8 +60,12 @@ def test_salesforce_report_labels_15_character_ids_formatted_values_and_footer(l
 def test_european_locale_csv_windows_1252_utf_16_and_xlsx_load_the_same_values(locations):
     columns = "account_id, account_name, employees, annual_revenue, country, created_date, last_activity_date, domain"
     loaded = {}
-    fixtures = ["hubspot_companies_eu_locale.csv", "hubspot_companies_windows1252.csv",
-                "hubspot_companies_unicode_text.txt", "hubspot_companies.xlsx"]
+    fixtures = [
+        "hubspot_companies_eu_locale.csv",
+        "hubspot_companies_windows1252.csv",
+        "hubspot_companies_unicode_text.txt",
+        "hubspot_companies.xlsx",
+    ]
     for number, fixture in enumerate(fixtures):
         day = DAY + dt.timedelta(days=number)
         land(locations, "crm_accounts", fixture, day)
@@ -69,8 +73,16 @@ def test_european_locale_csv_windows_1252_utf_16_and_xlsx_load_the_same_values(l
         assert (result.files[0].mapping, result.rows, result.rejects) == ("hubspot_ui", 3, 0), fixture
         loaded[fixture] = raw(locations, "crm_accounts", day, columns, order_by="account_id")
     eu = loaded["hubspot_companies_eu_locale.csv"]
-    assert eu[0] == ("18020973748", "Müller Datenwerk GmbH", 1200, 330_000_000.0, "Germany", dt.date(2021, 3, 25),
-                     dt.date(2026, 11, 13), "mueller-datenwerk.de")
+    assert eu[0] == (
+        "18020973748",
+        "Müller Datenwerk GmbH",
+        1200,
+        330_000_000.0,
+        "Germany",
+        dt.date(2021, 3, 25),
+        dt.date(2026, 11, 13),
+        "mueller-datenwerk.de",
+    )
     assert eu[1][3] == 1_234_567.89 and eu[1][1] == "Café Analytique SA"
     assert loaded["hubspot_companies_windows1252.csv"] == eu
     assert loaded["hubspot_companies_unicode_text.txt"] == eu  # Excel's "Unicode Text": UTF-16, tabs
@@ -85,13 +97,21 @@ def test_xlsx_rejects_name_spreadsheet_row_numbers(locations, monkeypatch, tmp_p
     path.parent.mkdir(parents=True)
     workbook = xlsxwriter.Workbook(str(path))
     sheet = workbook.add_worksheet()
-    for r, row in enumerate([["Record ID", "Company name", "Company Domain Name", "Number of Employees"],
-                             [1, "Acme", "acme.com", 10], [2, "Globex", "globex.io", "lots"], [3, "Initech", "initech.com", 5]]):
+    for r, row in enumerate(
+        [
+            ["Record ID", "Company name", "Company Domain Name", "Number of Employees"],
+            [1, "Acme", "acme.com", 10],
+            [2, "Globex", "globex.io", "lots"],
+            [3, "Initech", "initech.com", 5],
+        ]
+    ):
         sheet.write_row(r, 0, row)
     workbook.close()
     assert load_export(locations, "crm_accounts", DAY, None).rejects == 1
     with duckdb.connect() as con:
-        (row_number, reason), = con.execute(f"select row_number, reason from read_parquet('{locations.rejects}/crm_accounts/*/*.parquet')").fetchall()
+        ((row_number, reason),) = con.execute(
+            f"select row_number, reason from read_parquet('{locations.rejects}/crm_accounts/*/*.parquet')"
+        ).fetchall()
     assert row_number == 3 and "column Number of Employees: lots is not a valid integer" in reason
 
 
@@ -134,7 +154,8 @@ def test_an_ambiguous_number_column_follows_the_rest_of_the_file(locations, empl
     # A whole number of employees written 1.234 can only be European (1,234 only American), which
     # decides how the file's ambiguous revenue 1.200 reads.
     rows = load_accounts(
-        locations, f"A,Acme,acme.com,\"1.200\",{employees},2024-01-01\n",
+        locations,
+        f'A,Acme,acme.com,"1.200",{employees},2024-01-01\n',
         header="Id,Name,Website,AnnualRevenue,NumberOfEmployees,CreatedDate\n",
     )
     assert rows[0][0] == revenue
@@ -173,13 +194,15 @@ def test_a_value_in_the_other_convention_is_rejected_naming_the_inferred_format(
     ],
 )
 def test_date_conventions_are_decided_per_column(locations, dates, expected):
-    body = "".join(f"{k},Acme{k},acme{k}.com,1,{d}\n" for k, d in zip("AB", dates))
+    body = "".join(f"{k},Acme{k},acme{k}.com,1,{d}\n" for k, d in zip("AB", dates, strict=True))
     assert [r[1] for r in load_accounts(locations, body)] == expected
 
 
 def test_ambiguous_dates_are_rejected_unless_the_mapping_says(locations, tmp_path):
     body = "A,Acme,acme.com,1,03/04/2024\nB,Globex,globex.io,2,05/06/2024\n"
-    with pytest.raises(ExportRejected, match=r"column CreatedDate: 2 values such as '03/04/2024' read both month first .*date_format: mdy or dmy"):
+    with pytest.raises(
+        ExportRejected, match=r"column CreatedDate: 2 values such as '03/04/2024' read both month first .*date_format: mdy or dmy"
+    ):
         load_accounts(locations, body)
     hint = write_text(tmp_path / "column_mappings.yml", "crm_accounts:\n  salesforce:\n    date_format: dmy\n")
     assert [r[1] for r in load_accounts(locations, body, hint)] == [dt.date(2024, 4, 3), dt.date(2024, 6, 5)]
@@ -195,7 +218,7 @@ def python_salesforce_18(id15: str) -> str:
     """Salesforce's published algorithm, written independently of the SQL macro."""
     suffix = ""
     for chunk in range(3):
-        bits = sum(1 << j for j, ch in enumerate(id15[chunk * 5: chunk * 5 + 5]) if "A" <= ch <= "Z")
+        bits = sum(1 << j for j, ch in enumerate(id15[chunk * 5 : chunk * 5 + 5]) if "A" <= ch <= "Z")
         suffix += "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"[bits]
     return id15 + suffix
 
@@ -214,15 +237,15 @@ def test_salesforce_15_character_ids_become_their_18_character_form():
 
 
 def test_a_relabelled_website_column_fails_the_export_naming_what_is_missing(locations):
-    write_text(locations.landing / "crm_accounts" / DAY.isoformat() / "Account.csv",
-               "Id,Name,Web Site,Industry\n001A,Acme,acme.com,Software\n")
+    write_text(
+        locations.landing / "crm_accounts" / DAY.isoformat() / "Account.csv", "Id,Name,Web Site,Industry\n001A,Acme,acme.com,Software\n"
+    )
     with pytest.raises(ExportRejected, match=r"Closest mapping 'salesforce' is missing: Website/website \(website\)"):
         load_export(locations, "crm_accounts", DAY, None)
 
 
 def test_a_duplicated_header_fails_the_export_naming_both(locations):
-    write_text(locations.landing / "crm_accounts" / DAY.isoformat() / "Account.csv",
-               "Id,Name,Name,Website\n001A,Acme,acme.com,\n")
+    write_text(locations.landing / "crm_accounts" / DAY.isoformat() / "Account.csv", "Id,Name,Name,Website\n001A,Acme,acme.com,\n")
     with pytest.raises(ExportRejected, match=r"the header has a column it needs twice \('Name' and 'Name_1'\)"):
         load_export(locations, "crm_accounts", DAY, None)
 
@@ -271,7 +294,8 @@ def scores(on: dt.date) -> dict[str, tuple]:
     with duckdb.connect(str(paths().warehouse), read_only=True) as con:
         rows = con.execute(
             "select account_name, intent_score, activity_points, contacts, employees, annual_revenue "
-            "from account_tier_history where as_of_date = ?", [on]
+            "from account_tier_history where as_of_date = ?",
+            [on],
         ).fetchall()
     return {name: rest for name, *rest in rows}
 
@@ -303,16 +327,18 @@ def test_rows_dated_after_the_export_warn_and_do_not_block(real_world):
 
 
 def test_two_headers_that_differ_only_in_case_are_ambiguous(locations):
-    write_text(locations.landing / "crm_accounts" / DAY.isoformat() / "Account.csv",
-               "Id,Name,Website,website \n001A,Acme,acme.com,acme.org\n")
+    write_text(
+        locations.landing / "crm_accounts" / DAY.isoformat() / "Account.csv", "Id,Name,Website,website \n001A,Acme,acme.com,acme.org\n"
+    )
     with pytest.raises(ExportRejected, match=r"needs twice \('Website' and 'website_1'\)"):
         load_export(locations, "crm_accounts", DAY, None)
 
 
 def test_a_date_in_the_file_name_can_be_the_signal_date(locations, tmp_path):
-    mappings = write_text(tmp_path / "column_mappings.yml",
-                          "intent:\n  weekly_feed:\n    domain: Domain\n    topic: Topic\n    score: Score\n"
-                          "    signal_date: from_file_name\n")
+    mappings = write_text(
+        tmp_path / "column_mappings.yml",
+        "intent:\n  weekly_feed:\n    domain: Domain\n    topic: Topic\n    score: Score\n    signal_date: from_file_name\n",
+    )
     write_text(locations.landing / "intent" / DAY.isoformat() / "surge_2026-11-16.csv", "Domain,Topic,Score\nacme.com,ETL,70\n")
     assert load_export(locations, "intent", DAY, mappings).files[0].mapping == "weekly_feed"
     assert raw(locations, "intent", columns="signal_date") == [(dt.date(2026, 11, 16),)]
@@ -332,7 +358,6 @@ def test_values_after_the_profiled_rows_parse_in_any_form_of_the_convention(loca
     monkeypatch.setattr("dagster_project.ingest.formats.PROFILE_ROWS", 2)
     rows = load_accounts(
         locations,
-        'A,Acme,acme.com,1200.5,2024-01-01\nB,Globex,globex.io,300,2024-01-02\n'
-        'C,Initech,initech.com,"$1,234.50",3/25/2024\n',
+        'A,Acme,acme.com,1200.5,2024-01-01\nB,Globex,globex.io,300,2024-01-02\nC,Initech,initech.com,"$1,234.50",3/25/2024\n',
     )
     assert rows == [(1200.5, dt.date(2024, 1, 1)), (300.0, dt.date(2024, 1, 2)), (1234.5, dt.date(2024, 3, 25))]

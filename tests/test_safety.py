@@ -130,11 +130,25 @@ def test_failing_contact_values_are_masked_in_check_results():
     from dagster_project.quality.gx_suites import validate
 
     checked = pd.to_datetime(["2026-11-19"] * 3)
-    frame = pd.DataFrame({"email": ["jane.doe@acme.com", "jane.doe@acme.com", "not an address"],
-                          "result": ["valid"] * 3, "checked_at": checked, "_export_date": pd.to_datetime(["2026-11-20"] * 3)})
-    outcome = validate("raw_email_verifications", "verifications", frame, {
-        "freshness_floor": pd.Timestamp("2026-11-01"), "earliest_date": pd.Timestamp("1900-01-01"),
-        "latest_date": pd.Timestamp("2026-11-21"), "horizon_date": pd.Timestamp("2027-11-21")})
+    frame = pd.DataFrame(
+        {
+            "email": ["jane.doe@acme.com", "jane.doe@acme.com", "not an address"],
+            "result": ["valid"] * 3,
+            "checked_at": checked,
+            "_export_date": pd.to_datetime(["2026-11-20"] * 3),
+        }
+    )
+    outcome = validate(
+        "raw_email_verifications",
+        "verifications",
+        frame,
+        {
+            "freshness_floor": pd.Timestamp("2026-11-01"),
+            "earliest_date": pd.Timestamp("1900-01-01"),
+            "latest_date": pd.Timestamp("2026-11-21"),
+            "horizon_date": pd.Timestamp("2027-11-21"),
+        },
+    )
     text = " ".join(o.describe() for o in outcome.failures)
     assert "***@acme.com" in text and "n***" in text  # the duplicate and the malformed address, masked
     assert "jane.doe" not in text and "not an address" not in text

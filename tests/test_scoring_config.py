@@ -31,7 +31,10 @@ def test_the_shipped_rules_are_valid():
         (lambda c: c["tiers"]["tier_1"].update(min_fit=20), "'tiers.tier_1.min_fit' (20) is below 'tiers.tier_2.min_fit' (30)"),
         (lambda c: c["tiers"]["tier_2"].update(min_total=80), "'tiers.tier_1.min_total' (70) is below 'tiers.tier_2.min_total' (80)"),
         (lambda c: c["hysteresis"].pop("demotion_days"), "missing key 'hysteresis.demotion_days'"),
-        (lambda c: c["contacts"]["decision_maker_title_patterns"].append("(unclosed"), "'contacts.decision_maker_title_patterns[7]' is not a valid regular expression"),
+        (
+            lambda c: c["contacts"]["decision_maker_title_patterns"].append("(unclosed"),
+            "'contacts.decision_maker_title_patterns[7]' is not a valid regular expression",
+        ),
         (lambda c: c["fit"]["employee_bands"].reverse(), "'fit.employee_bands' must list bands by increasing"),
     ],
 )

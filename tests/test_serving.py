@@ -14,9 +14,7 @@ import pytest
 
 from dagster_project.cli import run_job
 from dagster_project.settings import paths
-from tests.conftest import SAMPLE_END
-
-PREVIOUS_DAY = SAMPLE_END - dt.timedelta(days=1)
+from tests.conftest import PREVIOUS_DAY, SAMPLE_END
 
 # A BI tool over SQLAlchemy, in its own process: either one long-lived read-only connection
 # ("held"), or a connection opened and closed for every query ("fresh").
@@ -50,8 +48,7 @@ READER = textwrap.dedent(
 )
 
 
-def test_readers_see_old_or_new_tiers_never_a_mix_and_are_never_refused(landed, tmp_path):
-    assert run_job(PREVIOUS_DAY).success
+def test_readers_see_old_or_new_tiers_never_a_mix_and_are_never_refused(published_yesterday, tmp_path):
     serving = paths().serving_db
     script = tmp_path / "reader.py"
     script.write_text(READER)
@@ -99,8 +96,7 @@ POOLED_READER = textwrap.dedent(
 )
 
 
-def test_a_pooled_reader_sees_each_refresh_within_its_recycle_time(landed, tmp_path):
-    assert run_job(PREVIOUS_DAY).success
+def test_a_pooled_reader_sees_each_refresh_within_its_recycle_time(published_yesterday, tmp_path):
     script, out, stop = tmp_path / "pooled.py", tmp_path / "pooled.json", tmp_path / "stop"
     script.write_text(POOLED_READER)
     reader = subprocess.Popen([sys.executable, str(script), f"duckdb:///{paths().serving_db}", str(out), str(stop)])
@@ -116,8 +112,7 @@ def test_a_pooled_reader_sees_each_refresh_within_its_recycle_time(landed, tmp_p
     assert {day for kind, _, day in results if kind == "held"} == {str(PREVIOUS_DAY)}, "a held connection keeps its view"
 
 
-def test_the_parquet_copies_are_swapped_in_whole(landed):
-    assert run_job(PREVIOUS_DAY).success
+def test_the_parquet_copies_are_swapped_in_whole(published_yesterday):
     current = (paths().published / "parquet").resolve()
     assert run_job(SAMPLE_END).success
     assert (paths().published / "parquet").resolve() != current
@@ -149,20 +144,37 @@ def test_the_parquet_copies_are_swapped_in_whole(landed):
     assert (mode(paths().serving_db.resolve()), mode(tiers.resolve()), mode(paths().serving_db.resolve().parent)) == (0o640, 0o640, 0o750)
 
 
-@pytest.mark.skipif(not any((p / "chromium").exists() for p in map(__import__("pathlib").Path, ["/usr/bin"])),
-                    reason="Debian's chromium is installed by .ci/run")
+@pytest.mark.skipif(
+    not any((p / "chromium").exists() for p in map(__import__("pathlib").Path, ["/usr/bin"])),
+    reason="Debian's chromium is installed by .ci/run",
+)
 def test_tier_report_renders_its_charts_in_headless_chromium_offline(landed, tmp_path):
-    assert run_job(SAMPLE_END - dt.timedelta(days=4), SAMPLE_END).success   # a backfill: a few days of history
+    assert run_job(SAMPLE_END - dt.timedelta(days=4), SAMPLE_END).success  # a backfill: a few days of history
     report = paths().published / "tier_report.html"
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             f"--user-data-dir={tmp_path / 'profile'}", "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>"]
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--proxy-server=127.0.0.1:9",
+        "--proxy-bypass-list=<-loopback>",
+    ]
     shot = tmp_path / "report.png"
-    subprocess.run(["/usr/bin/chromium", *flags, f"--screenshot={shot}", "--window-size=1200,2400", report.as_uri()],
-                   capture_output=True, timeout=120, check=True)
+    subprocess.run(
+        ["/usr/bin/chromium", *flags, f"--screenshot={shot}", "--window-size=1200,2400", report.as_uri()],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
     assert shot.stat().st_size > 20_000
-    dom = subprocess.run(["/usr/bin/chromium", *flags, "--dump-dom", report.as_uri()],
-                         capture_output=True, text=True, timeout=120, check=True).stdout
+    dom = subprocess.run(
+        ["/usr/bin/chromium", *flags, "--dump-dom", report.as_uri()], capture_output=True, text=True, timeout=120, check=True
+    ).stdout
     assert dom.count("<svg") >= 3
     assert dom.count("<polyline") >= 3 and "<rect" in dom
     assert "Tier 1 accounts" in dom and "Data quality" in dom
