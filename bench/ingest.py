@@ -40,8 +40,14 @@ def main() -> None:
     landing = args.landing or Path(tempfile.mkdtemp(prefix="abm-ingest-landing-"))
     if not landing.exists() or not any(landing.iterdir()):
         started = time.perf_counter()
-        spec = SampleSpec(accounts=args.accounts, days=args.days, seed=42, end_date=END,
-                          contacts_per_account=args.contacts_per_account, intent_topics=args.intent_topics)
+        spec = SampleSpec(
+            accounts=args.accounts,
+            days=args.days,
+            seed=42,
+            end_date=END,
+            contacts_per_account=args.contacts_per_account,
+            intent_topics=args.intent_topics,
+        )
         generate(spec, landing)
         print(f"generated in {time.perf_counter() - started:.1f} s into {landing}")
 

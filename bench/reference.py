@@ -27,11 +27,15 @@ sys.path.insert(0, str(REPO))
 
 from dagster_project.ingest.loader import export_dates, export_files, parse_expression, partition_dir, plan_file  # noqa: E402
 from dagster_project.ingest.mappings import mappings_for  # noqa: E402
-from dagster_project.ingest.reading import open_source  # noqa: E402
 from dagster_project.ingest.parsing import install_macros  # noqa: E402
+from dagster_project.ingest.reading import open_source  # noqa: E402
 from dagster_project.ingest.schemas import SCHEMAS  # noqa: E402
-from dagster_project.settings import DBT_PROJECT_DIR, DEFAULT_SCORING_CONFIG, paths  # noqa: E402
-from dagster_project.settings import pii_secret  # noqa: E402
+from dagster_project.settings import (  # noqa: E402
+    DBT_PROJECT_DIR,
+    DEFAULT_SCORING_CONFIG,
+    paths,
+    pii_secret,  # noqa: E402
+)
 from dagster_project.transform.dbt_args import as_of_env, dbt_vars, secret_env  # noqa: E402
 from dagster_project.transform.dbt_secrets import Plugin  # noqa: E402
 from dagster_project.transform.scoring_config import load_scoring_config  # noqa: E402
@@ -60,7 +64,7 @@ def lean_load(day: dt.date) -> None:
                 con.execute(
                     f"""copy (select *, '{source}' as _source, date '{export_date}' as _export_date,
                                      '{path.name}' as _source_file, 0 as _row_number
-                              from (select {', '.join(select)} from source_file))
+                              from (select {", ".join(select)} from source_file))
                         to '{target / f"{index:03d}.parquet"}' (format parquet)"""
                 )
 
@@ -75,10 +79,25 @@ def prepare(day: dt.date) -> None:
     target = paths().dbt_target
     variables = dbt_vars(load_scoring_config(DEFAULT_SCORING_CONFIG))
     subprocess.run(
-        [str(Path(sys.executable).with_name("dbt")), "compile", "--vars", json.dumps(variables),
-         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target),
-         "--exclude", "resource_type:test", "resource_type:unit_test", "--quiet"],
-        check=True, env={**os.environ, **as_of_env(day, day)}, cwd=DBT_PROJECT_DIR,
+        [
+            str(Path(sys.executable).with_name("dbt")),
+            "compile",
+            "--vars",
+            json.dumps(variables),
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(target),
+            "--exclude",
+            "resource_type:test",
+            "resource_type:unit_test",
+            "--quiet",
+        ],
+        check=True,
+        env={**os.environ, **as_of_env(day, day)},
+        cwd=DBT_PROJECT_DIR,
     )
     manifest = json.loads((target / "manifest.json").read_text())
     nodes = {k: v for k, v in manifest["nodes"].items() if v["resource_type"] == "model"}

@@ -94,17 +94,39 @@ def workspace(root: Path, name: str) -> dict[str, str]:
     if data.exists():
         shutil.rmtree(data)
     (data / "dagster_home").mkdir(parents=True)
-    return {**os.environ, "ABM_DATA_DIR": str(data), "DAGSTER_HOME": str(data / "dagster_home"), "PYTHONWARNINGS": "ignore",
-            "ABM_PII_SECRET": os.environ.get("ABM_PII_SECRET") or BENCH_PII_SECRET}
+    return {
+        **os.environ,
+        "ABM_DATA_DIR": str(data),
+        "DAGSTER_HOME": str(data / "dagster_home"),
+        "PYTHONWARNINGS": "ignore",
+        "ABM_PII_SECRET": os.environ.get("ABM_PII_SECRET") or BENCH_PII_SECRET,
+    }
 
 
 def generate(env, accounts, days, contacts, intent_topics=8) -> tuple[float, int, dict[str, int]]:
     """Seconds, peak memory and rows written per source."""
     seconds, sampler, output = run_measured(
-        [str(BIN / "abm"), "generate", "--accounts", str(accounts), "--days", str(days),
-         "--contacts-per-account", str(contacts), "--intent-topics", str(intent_topics), "--end", END.isoformat()], env)
-    rows = {line.split()[0]: int(line.split()[1].replace(",", "")) for line in output.splitlines()
-            if line.startswith("  ") and len(line.split()) == 2}
+        [
+            str(BIN / "abm"),
+            "generate",
+            "--accounts",
+            str(accounts),
+            "--days",
+            str(days),
+            "--contacts-per-account",
+            str(contacts),
+            "--intent-topics",
+            str(intent_topics),
+            "--end",
+            END.isoformat(),
+        ],
+        env,
+    )
+    rows = {
+        line.split()[0]: int(line.split()[1].replace(",", ""))
+        for line in output.splitlines()
+        if line.startswith("  ") and len(line.split()) == 2
+    }
     return seconds, sampler.peak(), rows
 
 
@@ -119,8 +141,15 @@ def abm_run(env, *args) -> dict:
     stages = {"ingest": [], "dbt": [], "checks": [], "publish": []}
     for step in steps:
         key = step.step_key
-        stage = ("dbt" if key == "abm_dbt_models" else "checks" if key.endswith(("_suite", "_gate"))
-                 else "ingest" if key.startswith("raw__") else "publish")
+        stage = (
+            "dbt"
+            if key == "abm_dbt_models"
+            else "checks"
+            if key.endswith(("_suite", "_gate"))
+            else "ingest"
+            if key.startswith("raw__")
+            else "publish"
+        )
         stages[stage].append((step.start_time, step.end_time))
     result = {"total": seconds, "total_peak": sampler.peak()}
     for stage, windows in stages.items():
@@ -133,8 +162,7 @@ def abm_run(env, *args) -> dict:
 def reference(env, day: dt.date) -> tuple[float, int]:
     """The floor: the same ingest and scoring as one DuckDB script with no orchestration."""
     script = str(REPO / "bench" / "reference.py")
-    subprocess.run([sys.executable, script, "--prepare", day.isoformat()], env=env, check=True, cwd=REPO,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run([sys.executable, script, "--prepare", day.isoformat()], env=env, check=True, cwd=REPO, stdout=subprocess.DEVNULL)
     seconds, sampler, _ = run_measured([sys.executable, script, day.isoformat()], env)
     return seconds, sampler.peak()
 
@@ -152,26 +180,36 @@ def main() -> int:
     parser.add_argument("--accounts", type=int, default=100_000)
     parser.add_argument("--contacts-per-account", type=int, default=5)
     parser.add_argument("--days", type=int, default=30, help="days of exports (intent history) for the main size")
-    parser.add_argument("--intent-topics", type=int, default=8,
-                        help="Bombora topics per weekly export (~0.35 M intent rows per topic per million accounts)")
+    parser.add_argument(
+        "--intent-topics", type=int, default=8, help="Bombora topics per weekly export (~0.35 M intent rows per topic per million accounts)"
+    )
     parser.add_argument("--repeats", type=int, default=3, help="runs of the nightly job and reference; medians reported")
     parser.add_argument("--history-accounts", type=int, default=5000, help="size for the day-1 vs day-60 measure")
     parser.add_argument("--backfill-accounts", type=int, default=2000, help="size for the 30-day backfill measure")
-    parser.add_argument("--separate-runs", type=int, default=30,
-                        help="nightly runs actually timed for the comparison with the 30-day backfill "
-                             "(fewer than 30: the 30-run figure is their median x 30, reported as an estimate)")
+    parser.add_argument(
+        "--separate-runs",
+        type=int,
+        default=30,
+        help="nightly runs actually timed for the comparison with the 30-day backfill "
+        "(fewer than 30: the 30-run figure is their median x 30, reported as an estimate)",
+    )
     parser.add_argument("--skip-growth", action="store_true", help="skip fixed overhead, history and backfill")
     parser.add_argument("--work", default=None, help="scratch folder (default: a temporary folder)")
     parser.add_argument("--json", default=None, help="also write the figures to this file")
     args = parser.parse_args()
     root = Path(args.work or tempfile.mkdtemp(prefix="abm-bench-"))
-    figures: dict[str, object] = {"accounts": args.accounts, "contacts_per_account": args.contacts_per_account, "days": args.days,
-                                  "intent_topics": args.intent_topics}
+    figures: dict[str, object] = {
+        "accounts": args.accounts,
+        "contacts_per_account": args.contacts_per_account,
+        "days": args.days,
+        "intent_topics": args.intent_topics,
+    }
 
     print(f"Generating {args.accounts:,} accounts x {args.days} days ...", flush=True)
     main_env = workspace(root, "main")
     figures["generate_s"], figures["generate_peak"], figures["rows"] = generate(
-        main_env, args.accounts, args.days, args.contacts_per_account, args.intent_topics)
+        main_env, args.accounts, args.days, args.contacts_per_account, args.intent_topics
+    )
     landing = Path(main_env["ABM_DATA_DIR"]) / "landing"
 
     runs, refs = [], []
@@ -183,7 +221,7 @@ def main() -> int:
         ref_env = workspace(root, f"reference-{attempt}")
         shutil.copytree(landing, Path(ref_env["ABM_DATA_DIR"]) / "landing")
         print(f"Reference {attempt + 1}/{args.repeats} ...", flush=True)
-        refs.append(dict(zip(("total", "total_peak"), reference(ref_env, END))))
+        refs.append(dict(zip(("total", "total_peak"), reference(ref_env, END), strict=True)))
         shutil.rmtree(env["ABM_DATA_DIR"])
         shutil.rmtree(ref_env["ABM_DATA_DIR"])
     figures["nightly"] = {k: median_of(runs, k) for k in runs[0]}
@@ -200,7 +238,8 @@ def main() -> int:
         # The first run in a data folder parses the dbt project in full; a nightly run reuses the last parse.
         figures["overhead_first_run_s"] = abm_run(env, "run", "--date", (END - dt.timedelta(days=3)).isoformat())["total"]
         figures["overhead_100_accounts_s"] = statistics.median(
-            abm_run(env, "run", "--date", (END - dt.timedelta(days=n)).isoformat())["total"] for n in (2, 1, 0))
+            abm_run(env, "run", "--date", (END - dt.timedelta(days=n)).isoformat())["total"] for n in (2, 1, 0)
+        )
 
         print(f"Day 1 vs day 60 ({args.history_accounts:,} accounts) ...", flush=True)
         env = workspace(root, "history")
@@ -209,8 +248,13 @@ def main() -> int:
         day_1 = abm_run(env, "run", "--date", first.isoformat())
         abm_run(env, "backfill", "--start", (first + dt.timedelta(days=1)).isoformat(), "--end", (last - dt.timedelta(days=1)).isoformat())
         day_60 = abm_run(env, "run", "--date", last.isoformat())
-        figures["history"] = {"day_1_s": day_1["total"], "day_60_s": day_60["total"], "ratio": day_60["total"] / day_1["total"],
-                              "day_1_dbt_s": day_1.get("dbt"), "day_60_dbt_s": day_60.get("dbt")}
+        figures["history"] = {
+            "day_1_s": day_1["total"],
+            "day_60_s": day_60["total"],
+            "ratio": day_60["total"] / day_1["total"],
+            "day_1_dbt_s": day_1.get("dbt"),
+            "day_60_dbt_s": day_60.get("dbt"),
+        }
         save(figures, args.json)
 
         print(f"30-day backfill vs 30 nightly runs ({args.backfill_accounts:,} accounts) ...", flush=True)
@@ -223,8 +267,13 @@ def main() -> int:
         abm_run(env, "run", "--date", (END - dt.timedelta(days=30 - runs_timed)).isoformat())  # loads the earlier exports once
         timed = [abm_run(env, "run", "--date", (END - dt.timedelta(days=n)).isoformat())["total"] for n in range(runs_timed - 1, -1, -1)]
         thirty = sum(timed) if runs_timed == 30 else statistics.median(timed) * 30
-        figures["backfill_30_days"] = {"one_run_s": one["total"], "thirty_runs_s": thirty, "ratio": thirty / one["total"],
-                                       "separate_runs_timed": runs_timed, "estimated": runs_timed < 30}
+        figures["backfill_30_days"] = {
+            "one_run_s": one["total"],
+            "thirty_runs_s": thirty,
+            "ratio": thirty / one["total"],
+            "separate_runs_timed": runs_timed,
+            "estimated": runs_timed < 30,
+        }
 
     save(figures, args.json)
     report(figures)
@@ -238,9 +287,11 @@ def save(figures: dict, path: str | None) -> None:
 
 def report(f: dict) -> None:
     n, r = f["nightly"], f["reference"]
-    print(f"\nAccounts {f['accounts']:,}, {f['contacts_per_account']} contacts/account, {f['days']} days of exports, "
-          f"{f['intent_topics']} intent topics; "
-          f"{os.cpu_count()} cores")
+    print(
+        f"\nAccounts {f['accounts']:,}, {f['contacts_per_account']} contacts/account, {f['days']} days of exports, "
+        f"{f['intent_topics']} intent topics; "
+        f"{os.cpu_count()} cores"
+    )
     print("rows generated: " + ", ".join(f"{source} {count:,}" for source, count in f["rows"].items()))
     print(f"{'stage':<22}{'wall s':>10}{'peak memory':>14}")
     print(f"{'generate':<22}{f['generate_s']:>10.1f}{gib(f['generate_peak']):>14}")
@@ -251,12 +302,16 @@ def report(f: dict) -> None:
     print(f"{'reference script':<22}{r['total']:>10.1f}{gib(r['total_peak']):>14}")
     print(f"{'pipeline / reference':<22}{f['ratio']:>10.2f}x")
     if "overhead_100_accounts_s" in f:
-        print(f"{'fixed overhead (100)':<22}{f['overhead_100_accounts_s']:>10.1f} s  (median of 3 nightly runs; "
-              f"the first run in a new data folder: {f['overhead_first_run_s']:.1f} s)")
+        print(
+            f"{'fixed overhead (100)':<22}{f['overhead_100_accounts_s']:>10.1f} s  (median of 3 nightly runs; "
+            f"the first run in a new data folder: {f['overhead_first_run_s']:.1f} s)"
+        )
         h, b = f["history"], f["backfill_30_days"]
         print(f"{'day 1 / day 60':<22}{h['day_1_s']:>10.1f} / {h['day_60_s']:.1f} s  (day 60 = {h['ratio']:.2f}x day 1)")
         how = f"estimated from {b['separate_runs_timed']} timed runs" if b["estimated"] else "measured"
-        print(f"{'30-day backfill':<22}{b['one_run_s']:>10.1f} s as one run, {b['thirty_runs_s']:.1f} s as 30 runs ({how}; {b['ratio']:.1f}x)")
+        print(
+            f"{'30-day backfill':<22}{b['one_run_s']:>10.1f} s as one run, {b['thirty_runs_s']:.1f} s as 30 runs ({how}; {b['ratio']:.1f}x)"
+        )
 
 
 if __name__ == "__main__":

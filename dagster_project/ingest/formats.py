@@ -80,7 +80,7 @@ def profile(con: duckdb.DuckDBPyConnection, columns: dict[str, tuple[str, str, s
     evidence = []
     width = len(selects) // len(columns)
     for position, (header, kind, _) in enumerate(columns.values()):
-        first, second, ambiguous, example, dotted, other = row[width * position: width * (position + 1)]
+        first, second, ambiguous, example, dotted, other = row[width * position : width * (position + 1)]
         evidence.append(Evidence(header, kind, first or 0, second or 0, ambiguous or 0, example, dotted or 0, other or 0))
     return evidence
 
@@ -97,12 +97,12 @@ def parser(kind: str, convention: str, evidence: Evidence | None) -> str:
 def decide(evidence: list[Evidence], hints: dict[str, str], mapping_name: str) -> list[str]:
     """The convention of each column, in the order of `evidence` (us/eu for numbers, mdy/dmy for dates)."""
     own = [_by_own_values(item) for item in evidence]
-    file_numbers = _file_wide([c for item, c in zip(evidence, own) if item.family == "number"])
-    file_dates = _file_wide([c for item, c in zip(evidence, own) if item.family == "date"])
+    file_numbers = _file_wide([c for item, c in zip(evidence, own, strict=True) if item.family == "number"])
+    file_dates = _file_wide([c for item, c in zip(evidence, own, strict=True) if item.family == "date"])
     if file_dates is None and (file_numbers == "eu" or any(item.dotted for item in evidence)):
         file_dates = "dmy"  # decimal-comma locales and dotted dates write the day first
     decided = []
-    for item, choice in zip(evidence, own):
+    for item, choice in zip(evidence, own, strict=True):
         file_wide, hint_key = (file_dates, "date_format") if item.family == "date" else (file_numbers, "number_format")
         choice = choice or file_wide or hints.get(hint_key)
         if choice is None and item.ambiguous:

@@ -95,10 +95,13 @@ def _column_lines(con, schema, plan: FilePlan, export_date: dt.date) -> list[str
         if header is None:
             continue
         read_as = _read_as(column.type, plan.conventions.get(column.name), plan.evidence.get(column.name))
-        samples = [str(v) for (v,) in con.execute(
-            f'select distinct "{column.name}" from (select * from inspected limit 1000) '
-            f'where "{column.name}" is not null limit {SAMPLES}'
-        ).fetchall()]
+        samples = [
+            str(v)
+            for (v,) in con.execute(
+                f'select distinct "{column.name}" from (select * from inspected limit 1000) '
+                f'where "{column.name}" is not null limit {SAMPLES}'
+            ).fetchall()
+        ]
         if column.name in CONTACT_COLUMNS:
             samples = [mask_contact_value(v) for v in samples]
         lines.append(f"    {column.name} <- {header!r} ({column.type}{read_as}): {', '.join(samples) or '(empty)'}")

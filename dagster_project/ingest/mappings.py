@@ -78,16 +78,12 @@ def _parse_mapping(path: Path, source: str, name: str, entries: dict) -> Mapping
     unknown = sorted(set(columns) - known)
     if unknown:
         raise MappingError(
-            f"{path}: mapping {source}.{name} names unknown columns {unknown}; known: {sorted(known)}; "
-            f"options: {sorted(OPTIONS)}"
+            f"{path}: mapping {source}.{name} names unknown columns {unknown}; known: {sorted(known)}; options: {sorted(OPTIONS)}"
         )
     for key, value in options.items():
         if value not in OPTIONS[key]:
             raise MappingError(f"{path}: mapping {source}.{name}: {key} is {value!r}; expected one of {list(OPTIONS[key])}")
-    accepted = {
-        canonical: tuple([headers] if isinstance(headers, str) else headers)
-        for canonical, headers in columns.items()
-    }
+    accepted = {canonical: tuple([headers] if isinstance(headers, str) else headers) for canonical, headers in columns.items()}
     return Mapping(source, name, accepted, options)
 
 
@@ -104,9 +100,7 @@ def resolve(mapping: Mapping, header: list[str]) -> tuple[dict[str, tuple[str, .
     by_normalised = {normalise_header(h): h for h in header}
     resolved, derived = {}, {}
     for canonical, spellings in mapping.accepted.items():
-        present = tuple(dict.fromkeys(
-            by_normalised[normalise_header(s)] for s in spellings if normalise_header(s) in by_normalised
-        ))
+        present = tuple(dict.fromkeys(by_normalised[normalise_header(s)] for s in spellings if normalise_header(s) in by_normalised))
         if present:
             resolved[canonical] = present
         elif fallback := next((s for s in spellings if s in DERIVED), None):

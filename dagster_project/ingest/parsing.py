@@ -105,9 +105,7 @@ def _salesforce_checksum() -> str:
     upper-case letter picks one of A-Z0-5. Spelled out term by term: a list lambda per row was 10x slower."""
     chunks = []
     for chunk in range(3):
-        bits = " + ".join(
-            f"case when substr(v, {chunk * 5 + j + 1}, 1) between 'A' and 'Z' then {1 << j} else 0 end" for j in range(5)
-        )
+        bits = " + ".join(f"case when substr(v, {chunk * 5 + j + 1}, 1) between 'A' and 'Z' then {1 << j} else 0 end" for j in range(5))
         chunks.append(f"substr('ABCDEFGHIJKLMNOPQRSTUVWXYZ012345', 1 + {bits}, 1)")
     return " || ".join(chunks)
 

@@ -43,7 +43,7 @@ def alertable_changes(serving_db: Path, start: dt.date, end: dt.date) -> list[di
             [start, end],
         )
         columns = [d[0] for d in cursor.description]
-        return [dict(zip(columns, row)) for row in cursor.fetchall()]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
 def send_promotion_alerts(serving_db: Path, start: dt.date, end: dt.date, logger=None) -> tuple[int, int]:
@@ -65,9 +65,25 @@ def send_promotion_alerts(serving_db: Path, start: dt.date, end: dt.date, logger
             send_alert("tier_change", text, {"alert_key": key, **change}, logger)
             ledger.execute(
                 "insert into promotion_alerts values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
-                [key, *(change[c] for c in ("as_of_date", "account_id", "account_name", "owner_id", "from_tier",
-                                            "to_tier", "change_type", "tier_reason", "play_motion",
-                                            "play_owner_role", "play_sla_days"))],
+                [
+                    key,
+                    *(
+                        change[c]
+                        for c in (
+                            "as_of_date",
+                            "account_id",
+                            "account_name",
+                            "owner_id",
+                            "from_tier",
+                            "to_tier",
+                            "change_type",
+                            "tier_reason",
+                            "play_motion",
+                            "play_owner_role",
+                            "play_sla_days",
+                        )
+                    ),
+                ],
             )
             new += 1
     return new, len(changes) - new
@@ -87,19 +103,19 @@ def write_crm_files(serving_db: Path, as_of: dt.date, out_root: Path, fields: di
     with _serving(serving_db) as con:
         (rows,) = con.execute(f"select count(*) from ({changed})").fetchone()
         con.execute(
-            f"""copy (select {spreadsheet_safe('account_id')} as "Id", tier as "{fields['salesforce_tier']}",
-                             crm_score as "{fields['salesforce_score']}",
-                             {spreadsheet_safe('tier_reason')} as "{fields['salesforce_reason']}",
-                             is_suppressed as "{fields['salesforce_suppress']}"
+            f"""copy (select {spreadsheet_safe("account_id")} as "Id", tier as "{fields["salesforce_tier"]}",
+                             crm_score as "{fields["salesforce_score"]}",
+                             {spreadsheet_safe("tier_reason")} as "{fields["salesforce_reason"]}",
+                             is_suppressed as "{fields["salesforce_suppress"]}"
                       from ({changed}) order by account_id)
                 to '{folder / "salesforce_account_upsert.csv"}' (header, delimiter ',')"""
         )
         con.execute(
-            f"""copy (select {spreadsheet_safe('account_id')} as "Record ID",
-                             case when tier = 'disqualified' then '' else tier end as "{fields['hubspot_tier']}",
-                             crm_score as "{fields['hubspot_score']}",
-                             {spreadsheet_safe('tier_reason')} as "{fields['hubspot_reason']}",
-                             is_suppressed as "{fields['hubspot_suppress']}"
+            f"""copy (select {spreadsheet_safe("account_id")} as "Record ID",
+                             case when tier = 'disqualified' then '' else tier end as "{fields["hubspot_tier"]}",
+                             crm_score as "{fields["hubspot_score"]}",
+                             {spreadsheet_safe("tier_reason")} as "{fields["hubspot_reason"]}",
+                             is_suppressed as "{fields["hubspot_suppress"]}"
                       from ({changed}) order by account_id)
                 to '{folder / "hubspot_company_import.csv"}' (header, delimiter ',')"""
         )

@@ -6,8 +6,8 @@ from dagster import AssetExecutionContext, AssetKey, BackfillPolicy, Failure, Ma
 from dagster_project.partitions import TRANSIENT_FAILURE_RETRIES, as_of_range, daily_partitions
 from dagster_project.publish.activation import send_promotion_alerts, write_crm_files
 from dagster_project.publish.report import render_tier_report
-from dagster_project.runs import ensure_free
 from dagster_project.publish.serving import PUBLISHED_TABLES, build_version, switch_to
+from dagster_project.runs import ensure_free
 from dagster_project.settings import paths, scoring_config_path
 from dagster_project.transform.scoring_config import load_scoring_config
 
@@ -50,8 +50,14 @@ def published_tiers(context: AssetExecutionContext) -> MaterializeResult:
 
 # Numbers the Dagster UI plots partition over partition, from the tier_metrics mart.
 METADATA_METRICS = (
-    "accounts", "tier_1_accounts", "tier_2_accounts", "tier_3_accounts", "disqualified_accounts",
-    "promotions", "demotions", "tier_1_reachable_share",
+    "accounts",
+    "tier_1_accounts",
+    "tier_2_accounts",
+    "tier_3_accounts",
+    "disqualified_accounts",
+    "promotions",
+    "demotions",
+    "tier_1_reachable_share",
 )
 
 
@@ -59,7 +65,7 @@ def run_metrics(serving_file, as_of) -> dict[str, float]:
     """The run's own as-of date (a backfill of an old date reports that date, not the latest)."""
     with duckdb.connect(str(serving_file), read_only=True) as con:
         row = con.execute(f"select {', '.join(METADATA_METRICS)} from tier_metrics where as_of_date = ?", [as_of]).fetchone()
-    return dict(zip(METADATA_METRICS, row)) if row else {}
+    return dict(zip(METADATA_METRICS, row, strict=True)) if row else {}
 
 
 @asset(

@@ -33,8 +33,8 @@ table{{border-collapse:collapse;width:100%}}td,th{{border:1px solid #d0d7de;padd
 .legend span{{display:inline-block;margin-right:1em}}.swatch{{display:inline-block;width:10px;height:10px;margin-right:4px}}
 .no{{color:#cf222e;font-weight:600}}</style></head><body>
 <h1>Account tiers as of {as_of}</h1>
-<p class="legend">{''.join(f'<span><i class="swatch" style="background:{COLORS[t]}"></i>{t}</span>' for t in TIERS)}</p>
-{''.join(sections)}</body></html>"""
+<p class="legend">{"".join(f'<span><i class="swatch" style="background:{COLORS[t]}"></i>{t}</span>' for t in TIERS)}</p>
+{"".join(sections)}</body></html>"""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(".tmp")
     tmp.write_text(page)
@@ -47,7 +47,14 @@ def _section(title: str, body: str) -> str:
 
 
 def _svg(content: str, width: int = WIDTH, height: int = HEIGHT) -> str:
-    return f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img">{content}</svg>'
+    size = f'width="{width}" height="{height}" viewBox="0 0 {width} {height}"'
+    return f'<svg xmlns="http://www.w3.org/2000/svg" {size} role="img">{content}</svg>'
+
+
+def _rect(x: float, y: float, width: float, height: float, fill: str, title: str) -> str:
+    return (
+        f'<rect x="{x:.1f}" y="{y:.1f}" width="{width:.1f}" height="{height:.1f}" fill="{fill}"><title>{html.escape(title)}</title></rect>'
+    )
 
 
 def _tiers_over_time(con) -> str:
@@ -88,23 +95,28 @@ def _movement(con, as_of) -> str:
     peak = max([max(up, down) for up, down in by_date.values()] + [1])
     slot = (WIDTH - 2 * PAD) / max(len(dates), 1)
     middle = HEIGHT / 2
-    parts = [f'<line x1="{PAD}" y1="{middle}" x2="{WIDTH - PAD}" y2="{middle}" stroke="#57606a"/>',
-             f'<text x="{PAD - 4}" y="{PAD}" font-size="11" text-anchor="end">+{peak}</text>',
-             f'<text x="{PAD - 4}" y="{HEIGHT - PAD}" font-size="11" text-anchor="end">-{peak}</text>']
+    parts = [
+        f'<line x1="{PAD}" y1="{middle}" x2="{WIDTH - PAD}" y2="{middle}" stroke="#57606a"/>',
+        f'<text x="{PAD - 4}" y="{PAD}" font-size="11" text-anchor="end">+{peak}</text>',
+        f'<text x="{PAD - 4}" y="{HEIGHT - PAD}" font-size="11" text-anchor="end">-{peak}</text>',
+    ]
     for i, day in enumerate(dates):
         up, down = by_date.get(day, (0, 0))
         x = PAD + i * slot + 1
         up_h, down_h = up / peak * (middle - PAD), down / peak * (middle - PAD)
-        parts.append(f'<rect x="{x:.1f}" y="{middle - up_h:.1f}" width="{max(slot - 2, 1):.1f}" height="{up_h:.1f}" fill="#2da44e"><title>{day}: {up} promotions</title></rect>')
-        parts.append(f'<rect x="{x:.1f}" y="{middle:.1f}" width="{max(slot - 2, 1):.1f}" height="{down_h:.1f}" fill="#cf222e"><title>{day}: {down} demotions</title></rect>')
+        parts.append(_rect(x, middle - up_h, max(slot - 2, 1), up_h, "#2da44e", f"{day}: {up} promotions"))
+        parts.append(_rect(x, middle, max(slot - 2, 1), down_h, "#cf222e", f"{day}: {down} demotions"))
     pairs = con.execute(
         "select from_tier, to_tier, change_type, accounts from tier_movements where as_of_date = ? "
         "order by accounts desc, from_tier, to_tier",
         [as_of],
     ).fetchall()
     table = "".join(f"<tr><td>{a} &rarr; {b}</td><td>{kind}</td><td>{n:,}</td></tr>" for a, b, kind, n in pairs)
-    latest = (f"<table><tr><th>tier pair on {as_of}</th><th>change</th><th>accounts</th></tr>{table}</table>"
-              if pairs else f"<p>No promotions or demotions on {as_of}.</p>")
+    latest = (
+        f"<table><tr><th>tier pair on {as_of}</th><th>change</th><th>accounts</th></tr>{table}</table>"
+        if pairs
+        else f"<p>No promotions or demotions on {as_of}.</p>"
+    )
     return _svg("".join(parts)) + "<p>Promotions (up) and demotions (down) per as-of date.</p>" + latest
 
 
@@ -123,7 +135,7 @@ def _score_distribution(con) -> str:
                 continue
             h = n / peak * (HEIGHT - 2 * PAD)
             base -= h
-            parts.append(f'<rect x="{PAD + b * bar + 2:.1f}" y="{base:.1f}" width="{bar - 4:.1f}" height="{h:.1f}" fill="{COLORS[tier]}"><title>{tier} {b * 10}-{b * 10 + 9}: {n}</title></rect>')
+            parts.append(_rect(PAD + b * bar + 2, base, bar - 4, h, COLORS[tier], f"{tier} {b * 10}-{b * 10 + 9}: {n}"))
         parts.append(f'<text x="{PAD + b * bar + bar / 2:.1f}" y="{HEIGHT - PAD + 14}" font-size="10" text-anchor="middle">{b * 10}</text>')
     return _svg("".join(parts)) + "<p>Total score (0-100), accounts per 10-point bucket, stacked by tier.</p>"
 

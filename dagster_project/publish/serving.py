@@ -100,12 +100,10 @@ def _bi_columns(con: duckdb.DuckDBPyConnection, table: str) -> str:
     """Every column, with HUGEINT (what DuckDB's sum of integers gives) as BIGINT: BI type mappings
     handle 128-bit integers poorly, and no count here comes near 2^63."""
     columns = con.execute(
-        "select column_name, data_type from duckdb_columns() where database_name = 'warehouse' and table_name = ? "
-        "order by column_index", [table]
+        "select column_name, data_type from duckdb_columns() where database_name = 'warehouse' and table_name = ? order by column_index",
+        [table],
     ).fetchall()
-    return ", ".join(
-        f'cast("{name}" as bigint) as "{name}"' if kind in ("HUGEINT", "UHUGEINT") else f'"{name}"' for name, kind in columns
-    )
+    return ", ".join(f'cast("{name}" as bigint) as "{name}"' if kind in ("HUGEINT", "UHUGEINT") else f'"{name}"' for name, kind in columns)
 
 
 def published_docs() -> dict[str, tuple[str, dict[str, str]]]:
@@ -127,9 +125,12 @@ def _comment(con: duckdb.DuckDBPyConnection, table: str, docs: tuple[str, dict[s
     description, columns = docs
     if description:
         con.execute(f"comment on table main.{table} is {_sql_text(description)}")
-    present = {name for (name,) in con.execute(
-        "select column_name from duckdb_columns() where database_name = 'serving' and table_name = ?", [table]
-    ).fetchall()}
+    present = {
+        name
+        for (name,) in con.execute(
+            "select column_name from duckdb_columns() where database_name = 'serving' and table_name = ?", [table]
+        ).fetchall()
+    }
     for column, text in columns.items():
         if text and column in present:
             con.execute(f'comment on column main.{table}."{column}" is {_sql_text(text)}')
@@ -170,8 +171,7 @@ def _write_parquet(con: duckdb.DuckDBPyConnection, table: str, version_dir: Path
     if table in PARTITIONED_BY_DATE:
         target = version_dir / table
         con.execute(
-            f"copy main.{table} to {_sql_path(target)} "
-            f"(format parquet, partition_by ({PARTITIONED_BY_DATE[table]}), overwrite_or_ignore)"
+            f"copy main.{table} to {_sql_path(target)} (format parquet, partition_by ({PARTITIONED_BY_DATE[table]}), overwrite_or_ignore)"
         )
     else:
         con.execute(f"copy main.{table} to {_sql_path(version_dir / (table + '.parquet'))} (format parquet)")

@@ -29,8 +29,13 @@ ACCEPT_CHANGE_TAG = "abm/accept_change"
 
 # The gate's numbers per as-of date of the run, computed once in dbt (tier_metrics).
 GATE_COLUMNS = (
-    "as_of_date", "accounts", "tier_1_accounts", "unreachable_tier_1_share", "disqualified_share",
-    "max_tier_share_shift", "demotion_share",
+    "as_of_date",
+    "accounts",
+    "tier_1_accounts",
+    "unreachable_tier_1_share",
+    "disqualified_share",
+    "max_tier_share_shift",
+    "demotion_share",
 )
 # Event rows may be dated after their export (a meeting booked ahead); beyond this they are implausible.
 FUTURE_HORIZON_DAYS = 366
@@ -123,10 +128,13 @@ def locate_failures(folder, outcome: SuiteOutcome, rows_shown: int = 5) -> None:
                     where {condition} group by _source_file order by _source_file limit 3""",
                 values,
             ).fetchall()
-        failure.found_in = "; ".join(
-            f"{name} row{'s' if count > 1 else ''} {', '.join(map(str, rows))}{' ...' if count > len(rows) else ''}"
-            for name, rows, count in found
-        ) or None
+        failure.found_in = (
+            "; ".join(
+                f"{name} row{'s' if count > 1 else ''} {', '.join(map(str, rows))}{' ...' if count > len(rows) else ''}"
+                for name, rows, count in found
+            )
+            or None
+        )
 
 
 def raw_suite_parameters(suite: str, export_date: dt.date, as_of_end: dt.date) -> dict:
@@ -185,8 +193,7 @@ def account_tiers_check(context: AssetCheckExecutionContext) -> AssetCheckResult
 def account_tiers_gate(context: AssetCheckExecutionContext) -> AssetCheckResult:
     as_of_start, as_of_end = as_of_range_of_run(context)
     frame = read_warehouse(
-        f"select {', '.join(GATE_COLUMNS)} from tier_metrics "
-        f"where as_of_date between '{as_of_start}' and '{as_of_end}' order by as_of_date"
+        f"select {', '.join(GATE_COLUMNS)} from tier_metrics where as_of_date between '{as_of_start}' and '{as_of_end}' order by as_of_date"
     )
     if frame.empty:
         frame = pd.DataFrame([{column: 0 for column in GATE_COLUMNS} | {"as_of_date": as_of_end}])

@@ -137,8 +137,7 @@ def validate(name: str, table: str, frame: pd.DataFrame, parameters: dict[str, A
                 examples=_shown(config.kwargs, unmasked),
                 unmasked_examples=unmasked,
                 observed=_plain(details.get("observed_value")),
-                notes=(config.meta or {}).get("notes")
-                or ((item.exception_info or {}).get("exception_message") if raised else None),
+                notes=(config.meta or {}).get("notes") or ((item.exception_info or {}).get("exception_message") if raised else None),
             )
         )
     return outcome

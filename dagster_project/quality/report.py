@@ -54,4 +54,4 @@ td,th{{border:1px solid #ddd;padding:4px 8px;font-size:13px;text-align:left}}tr.
 .BLOCKED{{color:#b00020}}.warnings{{color:#a06000}}.passed{{color:#1b7f3b}}</style></head>
 <body><h1>Data quality for run {html.escape(run_id)}</h1>
 <p>Great Expectations suites from <code>expectations/</code>. Blocking expectations stop the publish; warnings do not.</p>
-{''.join(sections)}</body></html>"""
+{"".join(sections)}</body></html>"""

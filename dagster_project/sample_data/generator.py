@@ -176,9 +176,7 @@ def _write_export(con, out_dir: Path, source: str, export_date: dt.date, day_ind
     folder = out_dir / source / export_date.isoformat()
     folder.mkdir(parents=True, exist_ok=True)
     spec = LAYOUTS[source][layout]
-    query = string.Template(spec.query).substitute(
-        d=export_date.isoformat(), k=day_index, days=sample.days, accounts=sample.accounts
-    )
+    query = string.Template(spec.query).substitute(d=export_date.isoformat(), k=day_index, days=sample.days, accounts=sample.accounts)
     tmp = folder / ("." + spec.file_name + ".tmp")
     if spec.xlsx:
         count = _write_xlsx(con, query, tmp)

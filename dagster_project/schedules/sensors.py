@@ -96,7 +96,10 @@ def send_failure_alert(context: RunFailureSensorContext) -> dict:
         (event.step_key, event.event_specific_data.error.message.strip() if event.event_specific_data.error else "")
         for event in context.get_step_failure_events()
     ]
-    steps = "; ".join(f"step {step}: {message.splitlines()[0] if message else 'failed'}" for step, message in failed) or context.failure_event.message
+    steps = (
+        "; ".join(f"step {step}: {message.splitlines()[0] if message else 'failed'}" for step, message in failed)
+        or context.failure_event.message
+    )
     partition = run.tags.get("dagster/partition") or (
         f"{run.tags.get('dagster/asset_partition_range_start')}..{run.tags.get('dagster/asset_partition_range_end')}"
     )
@@ -107,8 +110,13 @@ def send_failure_alert(context: RunFailureSensorContext) -> dict:
     return send_alert(
         "run_failure",
         text,
-        {"run_id": run.run_id, "job": run.job_name, "partition": partition, "failed_steps": [s for s, _ in failed],
-         "errors": [m for _, m in failed]},
+        {
+            "run_id": run.run_id,
+            "job": run.job_name,
+            "partition": partition,
+            "failed_steps": [s for s, _ in failed],
+            "errors": [m for _, m in failed],
+        },
         context.log,
     )
 

@@ -74,8 +74,14 @@ SPEC: dict[str, Any] = {
         "writeback_fields": {
             key: "field_name"
             for key in (
-                "salesforce_tier", "salesforce_score", "salesforce_reason", "salesforce_suppress",
-                "hubspot_tier", "hubspot_score", "hubspot_reason", "hubspot_suppress",
+                "salesforce_tier",
+                "salesforce_score",
+                "salesforce_reason",
+                "salesforce_suppress",
+                "hubspot_tier",
+                "hubspot_score",
+                "hubspot_reason",
+                "hubspot_suppress",
             )
         },
     },
