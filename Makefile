@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install prepare ui clean
+.PHONY: demo test lint install prepare ui clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -21,7 +21,13 @@ prepare: install
 demo: prepare
 	$(BIN)/abm demo
 
-test: prepare
+# Python style by ruff, the dbt SQL (rendered by sqlfluff's Jinja templater) by sqlfluff; see .sqlfluff.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint dbt/
+
+test: prepare lint
 	$(BIN)/python -m pytest
 
 ui: prepare

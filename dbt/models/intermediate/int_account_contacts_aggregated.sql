@@ -20,8 +20,9 @@ aggregated as (
         sum(case when contacts.is_verified_decision_maker then 1 else 0 end) as verified_decision_makers
     from associations
     inner join contacts
-        on contacts.score_date = associations.score_date
-        and contacts.contact_id = associations.contact_id
+        on
+            associations.score_date = contacts.score_date
+            and associations.contact_id = contacts.contact_id
     group by associations.score_date, associations.account_id
 )
 

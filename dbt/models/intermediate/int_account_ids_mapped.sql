@@ -6,7 +6,10 @@ with ranked as (
 ),
 
 survivors as (
-    select score_date, entity_key, account_id as surviving_account_id
+    select
+        score_date,
+        entity_key,
+        account_id as surviving_account_id
     from ranked
     where recency_rank = 1
 ),
@@ -20,12 +23,16 @@ mapped as (
         ranked.recency_rank > 1 as is_merged_duplicate
     from ranked
     inner join survivors
-        on ranked.score_date = survivors.score_date
-        and ranked.entity_key = survivors.entity_key
+        on
+            ranked.score_date = survivors.score_date
+            and ranked.entity_key = survivors.entity_key
 ),
 
 absorbed_ids as (
-    select score_date, account_id as absorbing_crm_account_id, {{ split_to_rows('merged_record_ids', ';') }} as absorbed_id
+    select
+        score_date,
+        account_id as absorbing_crm_account_id,
+        {{ split_to_rows('merged_record_ids', ';') }} as absorbed_id
     from ranked
     where merged_record_ids is not null
 ),
@@ -39,12 +46,15 @@ absorbed_by_crm as (
         true as is_merged_duplicate
     from absorbed_ids
     inner join mapped as absorbing
-        on absorbing.score_date = absorbed_ids.score_date
-        and absorbing.crm_account_id = absorbed_ids.absorbing_crm_account_id
+        on
+            absorbed_ids.score_date = absorbing.score_date
+            and absorbed_ids.absorbing_crm_account_id = absorbing.crm_account_id
     left join mapped as still_live
-        on still_live.score_date = absorbed_ids.score_date
-        and still_live.crm_account_id = trim(absorbed_ids.absorbed_id)
-    where still_live.crm_account_id is null
+        on
+            absorbed_ids.score_date = still_live.score_date
+            and still_live.crm_account_id = trim(absorbed_ids.absorbed_id)
+    where
+        still_live.crm_account_id is null
         and trim(absorbed_ids.absorbed_id) <> ''
 ),
 

@@ -16,16 +16,20 @@ decayed as (
         topics.weight,
         signals.score,
         {{ dbt.datediff('signals.signal_date', 'scoring_dates.score_date', 'day') }} as age_days,
-        signals.score * power(0.5, {{ dbt.datediff('signals.signal_date', 'scoring_dates.score_date', 'day') }}
-            / {{ scoring('intent.half_life_days') }}.0) as strength
+        signals.score * power(
+            0.5, {{ dbt.datediff('signals.signal_date', 'scoring_dates.score_date', 'day') }}
+            / {{ scoring('intent.half_life_days') }}.0
+        ) as strength
     from {{ ref('int_scoring_dates') }} as scoring_dates
     inner join signals
-        on signals.export_date <= scoring_dates.score_date
-        and signals.signal_date <= scoring_dates.score_date
-        and signals.signal_date > {{ dbt.dateadd('day', -lookback, 'scoring_dates.score_date') }}
+        on
+            scoring_dates.score_date >= signals.export_date
+            and scoring_dates.score_date >= signals.signal_date
+            and signals.signal_date > {{ dbt.dateadd('day', -lookback, 'scoring_dates.score_date') }}
     inner join topics
         on lower(signals.topic) = lower(topics.topic)
-    where signals.score >= {{ scoring('intent.min_signal_score') }}
+    where
+        signals.score >= {{ scoring('intent.min_signal_score') }}
         and signals.domain is not null
 ),
 
@@ -48,8 +52,10 @@ per_domain as (
         domain,
         -- summed as decimals: a sum of doubles depends on the order a parallel aggregate adds in,
         -- and at x.xx5 that order decided the rounded score
-        cast(round(least(30, sum(cast(weight * strength / 100.0 * {{ scoring('intent.points_per_topic') }} as decimal(38, 12)))), 2)
-            as double) as intent_score,
+        cast(
+            round(least(30, sum(cast(weight * strength / 100.0 * {{ scoring('intent.points_per_topic') }} as decimal(38, 12)))), 2)
+            as double
+        ) as intent_score,
         count(*) as intent_topics,
         {{ arg_max('topic', 'weight * strength') }} as top_intent_topic,
         {{ arg_max('age_days', 'weight * strength') }} as top_intent_age_days,

@@ -7,7 +7,8 @@ with snapshot as (
 live as (
     select *
     from snapshot
-    where not is_deleted
+    where
+        not is_deleted
         and merged_into_id is null
 ),
 

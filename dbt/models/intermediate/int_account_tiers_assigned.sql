@@ -21,8 +21,9 @@ with_overrides as (
         overrides.expires_on as override_expires_on
     from held
     left join overrides
-        on held.account_id = cast(overrides.account_id as varchar)
-        and held.score_date <= overrides.expires_on
+        on
+            held.account_id = cast(overrides.account_id as varchar)
+            and held.score_date <= overrides.expires_on
 ),
 
 positioned as (
@@ -30,7 +31,7 @@ positioned as (
         *,
         row_number() over (
             partition by score_date, case when held_tier_rank = 3 and override_tier is null then 1 else 0 end
-            order by total_score desc, fit_score desc, account_id
+            order by total_score desc, fit_score desc, account_id asc
         ) as tier_1_position,
         sum(case when override_tier = 'tier_1' then 1 else 0 end) over (partition by score_date) as pinned_tier_1
     from with_overrides
@@ -62,11 +63,14 @@ tiered as (
 clustered as (
     select
         *,
-        case when tier = 'tier_2'
-            then coalesce(trigger_cluster, 'industry: ' || coalesce(industry, 'unknown'))
+        case
+            when tier = 'tier_2'
+                then coalesce(trigger_cluster, 'industry: ' || coalesce(industry, 'unknown'))
         end as tier_2_cluster,
         case
-            when fit_score >= {{ scoring('tiers.quadrant.high_fit') }} and intent_score >= {{ scoring('tiers.quadrant.high_intent') }} then 'high_fit_high_intent'
+            when
+                fit_score >= {{ scoring('tiers.quadrant.high_fit') }} and intent_score >= {{ scoring('tiers.quadrant.high_intent') }}
+                then 'high_fit_high_intent'
             when fit_score >= {{ scoring('tiers.quadrant.high_fit') }} then 'high_fit_low_intent'
             when intent_score >= {{ scoring('tiers.quadrant.high_intent') }} then 'low_fit_high_intent'
             else 'low_fit_low_intent'
@@ -79,27 +83,36 @@ explained as (
     select
         *,
         'fit ' || {{ format_score('fit_score') }} || '/50 ('
-            || concat_ws(', ',
-                coalesce(industry, 'industry unknown'),
-                case when employees is not null then {{ format_thousands('employees') }} || ' employees' end,
-                case when country_code is not null then country_code end,
-                case when fit_technologies is not null then 'runs ' || fit_technologies end,
-                case when competitor_technologies is not null then 'uses competitor ' || competitor_technologies end
-            ) || ')' as fit_explanation,
+        || concat_ws(
+            ', ',
+            coalesce(industry, 'industry unknown'),
+            case when employees is not null then {{ format_thousands('employees') }} || ' employees' end,
+            country_code,
+            case when fit_technologies is not null then 'runs ' || fit_technologies end,
+            case when competitor_technologies is not null then 'uses competitor ' || competitor_technologies end
+        ) || ')' as fit_explanation,
         'intent ' || {{ format_score('intent_score') }} || '/30 ('
-            || case
-                when top_intent_topic is null then 'no recent surge on tracked topics'
-                else 'surge on ''' || top_intent_topic || ''' '
-                    || case when top_intent_age_days = 0 then 'today' when top_intent_age_days = 1 then '1 day ago'
-                        else cast(top_intent_age_days as varchar) || ' days ago' end
-                    || case when intent_topics > 1 then ', ' || cast(intent_topics as varchar) || ' topics' else '' end
-            end || ')' as intent_explanation,
+        || case
+            when top_intent_topic is null then 'no recent surge on tracked topics'
+            else
+                'surge on ''' || top_intent_topic || ''' '
+                || case
+                    when top_intent_age_days = 0 then 'today' when top_intent_age_days = 1 then '1 day ago'
+                    else cast(top_intent_age_days as varchar) || ' days ago'
+                end
+                || case when intent_topics > 1 then ', ' || cast(intent_topics as varchar) || ' topics' else '' end
+        end || ')' as intent_explanation,
         'engagement ' || {{ format_score('engagement_score') }} || '/20 ('
-            || cast(verified_decision_makers as varchar) || ' verified decision-maker'
-            || case when verified_decision_makers = 1 then '' else 's' end
-            || case when scored_activities > 0 then ', ' || cast(scored_activities as varchar) || ' recent activit'
-                || case when scored_activities = 1 then 'y' else 'ies' end else '' end
-            || ')' as engagement_explanation
+        || cast(verified_decision_makers as varchar) || ' verified decision-maker'
+        || case when verified_decision_makers = 1 then '' else 's' end
+        || case
+            when scored_activities > 0
+                then
+                    ', ' || cast(scored_activities as varchar) || ' recent activit'
+                    || case when scored_activities = 1 then 'y' else 'ies' end
+            else ''
+        end
+        || ')' as engagement_explanation
     from clustered
 ),
 
@@ -111,7 +124,8 @@ reasoned as (
         || ': '
         || case
             when tier_basis = 'override'
-                then 'pinned by ' || coalesce(override_owner, 'sales') || ' until ' || cast(override_expires_on as varchar)
+                then
+                    'pinned by ' || coalesce(override_owner, 'sales') || ' until ' || cast(override_expires_on as varchar)
                     || ' (' || coalesce(override_reason, 'no reason given') || '); '
             when tier = 'disqualified' and is_excluded then exclusion_reason || '; '
             when tier = 'disqualified' then 'fit below the minimum of {{ scoring('tiers.min_fit') }}; '
@@ -120,11 +134,16 @@ reasoned as (
         || fit_explanation || ', ' || intent_explanation || ', ' || engagement_explanation
         || case tier_basis
             when 'tier_1_cap' then '; qualifies for tier 1 but ranks outside the tier 1 cap of {{ tier_1_cap }}'
-            when 'hysteresis' then '; kept in ' || {{ tier_name('held_tier_rank') }} || ' by hysteresis (scores dipped below its thresholds for fewer than {{ scoring('hysteresis.demotion_days') }} days)'
+            when
+                'hysteresis'
+                then
+                    '; kept in '
+                    || {{ tier_name('held_tier_rank') }}
+                    || ' by hysteresis (scores dipped below its thresholds for fewer than {{ scoring('hysteresis.demotion_days') }} days)'
             else ''
         end
         || case when tier = 'tier_1' and not is_reachable then '; NOT REACHABLE: no verified decision-maker contact' else '' end
-        as tier_reason
+            as tier_reason
     from explained
 ),
 
@@ -138,18 +157,21 @@ with_plays as (
         coalesce(cluster_plays.play_sla_days, tier_plays.play_sla_days) as play_sla_days
     from reasoned
     left join plays as tier_plays
-        on tier_plays.play_key = reasoned.tier
+        on reasoned.tier = tier_plays.play_key
     left join plays as cluster_plays
-        on cluster_plays.play_key = 'tier_2:' || reasoned.trigger_cluster
-        and reasoned.tier = 'tier_2'
+        on
+            cluster_plays.play_key = 'tier_2:' || reasoned.trigger_cluster
+            and reasoned.tier = 'tier_2'
 ),
 
 changes as (
     select
         *,
         -- the tier on the day before, only if the account was tiered that day
-        case when lag(score_date) over by_account = {{ dbt.dateadd('day', -1, 'score_date') }}
-            then lag(tier) over by_account end as previous_tier
+        case
+            when lag(score_date) over by_account = {{ dbt.dateadd('day', -1, 'score_date') }}
+                then lag(tier) over by_account
+        end as previous_tier
     from with_plays
     window by_account as (partition by account_id order by score_date)
 )

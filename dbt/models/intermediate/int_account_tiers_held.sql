@@ -40,10 +40,12 @@ held as (
         case
             when qualified_tier_rank = 0 then 0
             when qualified_tier_rank = 3 then 3
-            when last_qualified_tier_1 is not null
+            when
+                last_qualified_tier_1 is not null
                 and (last_demoted_tier_1 is null or last_demoted_tier_1 < last_qualified_tier_1) then 3
             when qualified_tier_rank = 2 then 2
-            when last_qualified_tier_2 is not null
+            when
+                last_qualified_tier_2 is not null
                 and (last_demoted_tier_2 is null or last_demoted_tier_2 < last_qualified_tier_2) then 2
             else qualified_tier_rank
         end as held_tier_rank

@@ -18,9 +18,10 @@ latest_verification as (
         max(verifications.checked_at) as verified_at
     from {{ ref('int_scoring_dates') }} as scoring_dates
     inner join verifications
-        on verifications.export_date <= scoring_dates.score_date
-        and verifications.checked_at <= scoring_dates.score_date
-        and verifications.checked_at > {{ dbt.dateadd('day', -2 * valid_days, 'scoring_dates.score_date') }}
+        on
+            scoring_dates.score_date >= verifications.export_date
+            and scoring_dates.score_date >= verifications.checked_at
+            and verifications.checked_at > {{ dbt.dateadd('day', -2 * valid_days, 'scoring_dates.score_date') }}
     group by scoring_dates.score_date, verifications.email
 ),
 
@@ -40,16 +41,18 @@ joined as (
         {{ dbt.dateadd('day', -valid_days, 'live_contacts.score_date') }} as verification_expired_before,
         (
             {%- for pattern in scoring('contacts.decision_maker_title_patterns') %}
-            {{ regex_matches('lower(coalesce(live_contacts.title, \'\'))', sql_literal(pattern)) }}{{ " or" if not loop.last }}
+                {{ regex_matches('lower(coalesce(live_contacts.title, \'\'))', sql_literal(pattern)) }}{{ " or" if not loop.last }}
             {%- endfor %}
         ) as is_decision_maker
     from live_contacts
     left join account_map
-        on live_contacts.score_date = account_map.score_date
-        and live_contacts.account_id = account_map.crm_account_id
+        on
+            live_contacts.score_date = account_map.score_date
+            and live_contacts.account_id = account_map.crm_account_id
     left join latest_verification
-        on live_contacts.score_date = latest_verification.score_date
-        and live_contacts.email = latest_verification.email
+        on
+            live_contacts.score_date = latest_verification.score_date
+            and live_contacts.email = latest_verification.email
 ),
 
 touched as (
@@ -84,25 +87,34 @@ flagged as (
         verified_at,
         last_touch_date,
         has_left_company
-            or coalesce(last_touch_date < stale_before, true) as is_stale,
+        or coalesce(last_touch_date < stale_before, true) as is_stale,
         case
             when email is null then true
             when verification_result is not null
                 then verification_result <> 'valid' or verified_at < verification_expired_before
             else is_bounced or last_activity_date is null or last_activity_date < stale_before
         end as is_unverified,
-        concat_ws('; ',
+        concat_ws(
+            '; ',
             case when email is null then 'no email address' end,
             case when has_left_company then 'CRM marks the contact as having left the company' end,
             case when is_bounced then 'email bounced' end,
-            case when verification_result is not null and verification_result <> 'valid'
-                then 'verifier result ' || verification_result || ' on ' || cast(verified_at as varchar) end,
-            case when verification_result = 'valid' and verified_at < verification_expired_before
-                then 'last verified ' || cast(verified_at as varchar) || ', over {{ valid_days }} days ago' end,
-            case when verification_result is null and (last_activity_date is null or last_activity_date < stale_before)
-                then 'no verifier result and no activity in {{ stale_days }} days' end,
-            case when verification_result is not null and coalesce(last_touch_date < stale_before, true)
-                then 'not verified or active in {{ stale_days }} days' end
+            case
+                when verification_result is not null and verification_result <> 'valid'
+                    then 'verifier result ' || verification_result || ' on ' || cast(verified_at as varchar)
+            end,
+            case
+                when verification_result = 'valid' and verified_at < verification_expired_before
+                    then 'last verified ' || cast(verified_at as varchar) || ', over {{ valid_days }} days ago'
+            end,
+            case
+                when verification_result is null and (last_activity_date is null or last_activity_date < stale_before)
+                    then 'no verifier result and no activity in {{ stale_days }} days'
+            end,
+            case
+                when verification_result is not null and coalesce(last_touch_date < stale_before, true)
+                    then 'not verified or active in {{ stale_days }} days'
+            end
         ) as quality_reasons
     from touched
 ),

@@ -5,8 +5,7 @@ with days as (
 ),
 
 final as (
-    select
-        cast(date_day as date) as score_date
+    select cast(date_day as date) as score_date
     from days
 )
 

@@ -4,7 +4,10 @@ with detections as (
 ),
 
 distinct_detections as (
-    select distinct score_date, domain, technology
+    select distinct
+        score_date,
+        domain,
+        technology
     from detections
     where domain is not null
 )

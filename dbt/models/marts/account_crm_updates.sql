@@ -10,7 +10,12 @@
 }}
 
 with history as (
-    select as_of_date, account_id, tier, round(total_score, 1) as crm_score, tier_reason
+    select
+        as_of_date,
+        account_id,
+        tier,
+        round(total_score, 1) as crm_score,
+        tier_reason
     from {{ ref('account_tier_history') }}
     where as_of_date between {{ dbt.dateadd('day', -1, as_of_start()) }} and {{ as_of_end() }}
 ),
@@ -25,9 +30,11 @@ final as (
         today.tier = 'disqualified' as is_suppressed
     from history as today
     left join history as day_before
-        on day_before.account_id = today.account_id
-        and day_before.as_of_date = {{ dbt.dateadd('day', -1, 'today.as_of_date') }}
-    where {{ in_as_of_range('today.as_of_date') }}
+        on
+            today.account_id = day_before.account_id
+            and day_before.as_of_date = {{ dbt.dateadd('day', -1, 'today.as_of_date') }}
+    where
+        {{ in_as_of_range('today.as_of_date') }}
         and (
             day_before.account_id is null
             or day_before.tier <> today.tier

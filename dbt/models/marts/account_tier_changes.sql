@@ -11,7 +11,8 @@
 
 with assigned as (
     select * from {{ ref('int_account_tiers_assigned') }}
-    where {{ in_as_of_range('score_date') }}
+    where
+        {{ in_as_of_range('score_date') }}
         and previous_tier is not null
         and previous_tier <> tier
 ),
@@ -40,7 +41,7 @@ final as (
     select
         *,
         coalesce(change_type in {{ in_list('activation.alert_on.change_types') }}, false)
-            or coalesce(from_tier in {{ in_list('activation.alert_on.from_tiers') }}, false) as alerts_owner
+        or coalesce(from_tier in {{ in_list('activation.alert_on.from_tiers') }}, false) as alerts_owner
     from changes
 )
 

@@ -3,9 +3,14 @@ with history as (
     select * from {{ ref('account_tier_history') }}
 ),
 
+latest_date as (
+    select max(as_of_date) as as_of_date from history
+),
+
 latest as (
-    select * from history
-    where as_of_date = (select max(as_of_date) from history)
+    select history.*
+    from history
+    inner join latest_date on history.as_of_date = latest_date.as_of_date
 )
 
 select * from latest

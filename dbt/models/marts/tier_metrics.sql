@@ -11,7 +11,10 @@
 }}
 
 with history as (
-    select as_of_date, tier, is_reachable
+    select
+        as_of_date,
+        tier,
+        is_reachable
     from {{ ref('account_tier_history') }}
     where as_of_date between {{ dbt.dateadd('day', -1, as_of_start()) }} and {{ as_of_end() }}
 ),
@@ -29,13 +32,19 @@ scored_dates as (
     select distinct as_of_date from tier_shares
 ),
 
+tiers as (
+    select distinct tier from tier_shares
+),
+
 -- Every tier on every date with a scored day before, so a tier that empties moves by its whole share.
 date_tiers as (
-    select scored_dates.as_of_date, tiers.tier
+    select
+        scored_dates.as_of_date,
+        tiers.tier
     from scored_dates
     inner join scored_dates as day_before
         on day_before.as_of_date = {{ dbt.dateadd('day', -1, 'scored_dates.as_of_date') }}
-    cross join (select distinct tier from tier_shares) as tiers
+    cross join tiers
 ),
 
 share_shifts as (
@@ -44,10 +53,11 @@ share_shifts as (
         max(abs(coalesce(today.share, 0) - coalesce(day_before.share, 0))) as max_tier_share_shift
     from date_tiers
     left join tier_shares as today
-        on today.as_of_date = date_tiers.as_of_date and today.tier = date_tiers.tier
+        on date_tiers.as_of_date = today.as_of_date and date_tiers.tier = today.tier
     left join tier_shares as day_before
-        on day_before.as_of_date = {{ dbt.dateadd('day', -1, 'date_tiers.as_of_date') }}
-        and day_before.tier = date_tiers.tier
+        on
+            day_before.as_of_date = {{ dbt.dateadd('day', -1, 'date_tiers.as_of_date') }}
+            and date_tiers.tier = day_before.tier
     group by date_tiers.as_of_date
 ),
 
@@ -97,11 +107,15 @@ final as (
         tier_counts.tier_3_accounts,
         tier_counts.disqualified_accounts,
         tier_counts.tier_1_reachable_accounts,
-        case when tier_counts.tier_1_accounts > 0
-            then tier_counts.tier_1_reachable_accounts * 1.0 / tier_counts.tier_1_accounts else 0.0
+        case
+            when tier_counts.tier_1_accounts > 0
+                then tier_counts.tier_1_reachable_accounts * 1.0 / tier_counts.tier_1_accounts
+            else 0.0
         end as tier_1_reachable_share,
-        case when tier_counts.tier_1_accounts > 0
-            then 1.0 - tier_counts.tier_1_reachable_accounts * 1.0 / tier_counts.tier_1_accounts else 0.0
+        case
+            when tier_counts.tier_1_accounts > 0
+                then 1.0 - tier_counts.tier_1_reachable_accounts * 1.0 / tier_counts.tier_1_accounts
+            else 0.0
         end as unreachable_tier_1_share,
         tier_counts.disqualified_accounts * 1.0 / tier_counts.accounts as disqualified_share,
         coalesce(movements.promotions, 0) as promotions,
@@ -115,9 +129,9 @@ final as (
         coalesce(contact_counts.bounced_contacts, 0) as bounced_contacts,
         coalesce(contact_counts.verified_decision_makers, 0) as verified_decision_makers
     from tier_counts
-    left join movements on movements.as_of_date = tier_counts.as_of_date
-    left join share_shifts on share_shifts.as_of_date = tier_counts.as_of_date
-    left join contact_counts on contact_counts.as_of_date = tier_counts.as_of_date
+    left join movements on tier_counts.as_of_date = movements.as_of_date
+    left join share_shifts on tier_counts.as_of_date = share_shifts.as_of_date
+    left join contact_counts on tier_counts.as_of_date = contact_counts.as_of_date
 )
 
 select * from final

@@ -1,8 +1,18 @@
 -- Does tier 1 convert better than tier 2? Opportunities from the latest CRM snapshot, grouped by the
 -- account's current tier: win rate, open pipeline and average won deal size.
-with opportunities as (
+with snapshots as (
     select * from {{ ref('stg_crm__opportunities') }}
-    where export_date = (select max(export_date) from {{ ref('stg_crm__opportunities') }} where export_date <= {{ as_of_end() }})
+    where export_date <= {{ as_of_end() }}
+),
+
+latest_export as (
+    select max(export_date) as export_date from snapshots
+),
+
+opportunities as (
+    select snapshots.*
+    from snapshots
+    inner join latest_export on snapshots.export_date = latest_export.export_date
 ),
 
 account_map as (
@@ -11,7 +21,10 @@ account_map as (
 ),
 
 tiers as (
-    select account_id, tier from {{ ref('account_tiers') }}
+    select
+        account_id,
+        tier
+    from {{ ref('account_tiers') }}
 ),
 
 joined as (
@@ -31,8 +44,9 @@ performance as (
         count(*) as opportunities,
         sum(case when is_closed then 1 else 0 end) as closed_opportunities,
         sum(case when is_won then 1 else 0 end) as won_opportunities,
-        case when sum(case when is_closed then 1 else 0 end) > 0
-            then 1.0 * sum(case when is_won then 1 else 0 end) / sum(case when is_closed then 1 else 0 end)
+        case
+            when sum(case when is_closed then 1 else 0 end) > 0
+                then 1.0 * sum(case when is_won then 1 else 0 end) / sum(case when is_closed then 1 else 0 end)
         end as win_rate,
         sum(case when not is_closed then amount else 0 end) as open_pipeline_amount,
         sum(case when is_won then amount else 0 end) as won_amount,

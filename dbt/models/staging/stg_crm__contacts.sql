@@ -14,8 +14,8 @@ renamed as (
         title,
         department,
         coalesce(is_email_bounced, false)
-            or email_bounced_date is not null
-            or email_bounced_reason is not null as is_bounced,
+        or email_bounced_date is not null
+        or email_bounced_reason is not null as is_bounced,
         email_bounced_date,
         email_bounced_reason,
         last_activity_date,
