@@ -1,4 +1,5 @@
--- Accounts per tier per as-of date, with average scores and tier 1 reachability.
+-- Accounts per tier per as-of date, with average scores and tier 1 reachability. Averages are
+-- rounded: the last bits of a parallel average of doubles vary from run to run.
 with history as (
     select * from {{ ref('account_tier_history') }}
 ),
@@ -8,10 +9,10 @@ summary as (
         as_of_date,
         tier,
         count(*) as accounts,
-        avg(total_score) as avg_total_score,
-        avg(fit_score) as avg_fit_score,
-        avg(intent_score) as avg_intent_score,
-        avg(engagement_score) as avg_engagement_score,
+        round(avg(total_score), 4) as avg_total_score,
+        round(avg(fit_score), 4) as avg_fit_score,
+        round(avg(intent_score), 4) as avg_intent_score,
+        round(avg(engagement_score), 4) as avg_engagement_score,
         sum(case when is_reachable then 1 else 0 end) as reachable_accounts,
         avg(case when is_reachable then 1.0 else 0.0 end) as reachable_share
     from history
