@@ -15,15 +15,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from dagster_project.settings import paths
-
 log = logging.getLogger("abm.alerts")
-
-
-def alerts_dir() -> Path:
-    folder = paths().data_dir / "alerts"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def webhook_url() -> str | None:
@@ -42,10 +34,12 @@ def redacted(url: str) -> str:
     return f"{parts.scheme}://{parts.hostname or ''}/…"
 
 
-def send_alert(kind: str, text: str, fields: dict[str, Any], logger: logging.Logger | None = None) -> dict[str, Any]:
-    """Record an alert in alerts/<kind>.jsonl, log it, and post it to the webhook when one is set."""
+def send_alert(folder: Path, kind: str, text: str, fields: dict[str, Any], logger: logging.Logger | None = None) -> dict[str, Any]:
+    """Record an alert in <folder>/<kind>.jsonl (the data folder's alerts/), log it, and post it to
+    the webhook when one is set."""
     alert = {"kind": kind, "sent_at": dt.datetime.now(dt.UTC).isoformat(), "text": text, **fields}
-    with open(alerts_dir() / f"{kind}.jsonl", "a") as out:
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / f"{kind}.jsonl", "a") as out:
         out.write(json.dumps(alert, default=str) + "\n")
     (logger or log).warning(f"[{kind}] {text}")
     url = webhook_url()

@@ -85,6 +85,7 @@ def run_job(start: dt.date, end: dt.date | None = None, accept_change: str | Non
     from dagster import DagsterInstance
 
     from dagster_project.definitions import defs
+    from dagster_project.partitions import range_tags
     from dagster_project.quality.checks import ACCEPT_CHANGE_TAG
     from dagster_project.runs import data_folder_lock, sweep_dead_runs
     from dagster_project.schedules.nightly import NIGHTLY_JOB_NAME
@@ -101,10 +102,7 @@ def run_job(start: dt.date, end: dt.date | None = None, accept_change: str | Non
             return job.execute_in_process(
                 run_config=quiet, instance=instance, partition_key=start.isoformat(), tags=tags, raise_on_error=False
             )
-        tags |= {
-            "dagster/asset_partition_range_start": start.isoformat(),
-            "dagster/asset_partition_range_end": end.isoformat(),
-        }
+        tags |= range_tags(start, end)
         return job.execute_in_process(run_config=quiet, instance=instance, tags=tags, raise_on_error=False)
 
 

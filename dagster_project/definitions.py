@@ -5,6 +5,7 @@ from dagster import Definitions
 from dagster_project.ingest.assets import ingest_assets
 from dagster_project.publish.assets import crm_activation, published_tiers
 from dagster_project.quality.checks import quality_checks
+from dagster_project.resources import DataFolder, ScoringRules
 from dagster_project.schedules.nightly import nightly_job, nightly_schedule
 from dagster_project.schedules.sensors import sensors
 from dagster_project.transform.assets import abm_dbt_models, dbt_resource
@@ -15,5 +16,5 @@ defs = Definitions(
     jobs=[nightly_job],
     schedules=[nightly_schedule],
     sensors=sensors,
-    resources={"dbt": dbt_resource},
+    resources={"dbt": dbt_resource, "data_folder": DataFolder(), "rules": ScoringRules()},
 )

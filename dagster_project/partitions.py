@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 from dagster import Backoff, DailyPartitionsDefinition, RetryPolicy
 
@@ -17,7 +18,33 @@ daily_partitions = DailyPartitionsDefinition(start_date=partitions_start_date(),
 TRANSIENT_FAILURE_RETRIES = RetryPolicy(max_retries=2, delay=10, backoff=Backoff.EXPONENTIAL)
 
 
+# How a run names the as-of dates it covers: one partition, or a range run as one (a backfill).
+PARTITION_TAG = "dagster/partition"
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
+
+
+def range_tags(start: dt.date, end: dt.date) -> dict[str, str]:
+    """The tags of a run that covers start..end as one run."""
+    return {RANGE_START_TAG: start.isoformat(), RANGE_END_TAG: end.isoformat()}
+
+
 def as_of_range(context) -> tuple[dt.date, dt.date]:
-    """First and last as-of date of the partitions a run covers (one date, or a backfill range)."""
-    start_key, end_key = context.partition_key_range.start, context.partition_key_range.end
-    return dt.date.fromisoformat(start_key), dt.date.fromisoformat(end_key)
+    """First and last as-of date of the run (one date, or a backfill range), for assets and checks alike;
+    a run without partition tags scores the latest partition."""
+    return as_of_range_of_tags(context.run.tags)
+
+
+def as_of_range_of_tags(tags: Mapping[str, str]) -> tuple[dt.date, dt.date]:
+    if PARTITION_TAG in tags:
+        day = dt.date.fromisoformat(tags[PARTITION_TAG])
+        return day, day
+    if RANGE_START_TAG in tags:
+        return dt.date.fromisoformat(tags[RANGE_START_TAG]), dt.date.fromisoformat(tags[RANGE_END_TAG])
+    latest = dt.date.fromisoformat(daily_partitions.get_last_partition_key())
+    return latest, latest
+
+
+def describe_range(tags: Mapping[str, str]) -> str:
+    start, end = as_of_range_of_tags(tags)
+    return start.isoformat() if start == end else f"{start}..{end}"

@@ -42,6 +42,10 @@ class Paths:
         return self.published / "serving.duckdb"
 
     @property
+    def alerts(self) -> Path:
+        return self.data_dir / "alerts"
+
+    @property
     def reports(self) -> Path:
         return self.data_dir / "reports"
 
@@ -102,22 +106,22 @@ WEAK_SECRETS = {"abm-default-salt", "changeme", "change-me", "secret", "password
 MIN_SECRET_LENGTH = 16
 
 
-def pii_secret_file() -> Path:
-    return paths().data_dir / "secrets" / "pii_secret"
+def pii_secret_file(folder: Path | None = None) -> Path:
+    return (folder or data_dir()) / "secrets" / "pii_secret"
 
 
-def pii_secret() -> str:
+def pii_secret(folder: Path | None = None) -> str:
     """The key of the published e-mail hashes: ABM_PII_SECRET, else data/secrets/pii_secret.
 
     There is no default: a hash under a key everyone knows is reversed by guessing addresses."""
     value = os.environ.get("ABM_PII_SECRET") or ""
-    if not value and pii_secret_file().exists():
-        value = pii_secret_file().read_text().strip()
+    if not value and pii_secret_file(folder).exists():
+        value = pii_secret_file(folder).read_text().strip()
     if not value:
         raise PiiSecretError(
             "no key for the published e-mail hashes: set ABM_PII_SECRET (for example the output of "
             "`python -c 'import secrets; print(secrets.token_hex(32))'`) or put it in "
-            f"{pii_secret_file()} (mode 0600); nothing was run"
+            f"{pii_secret_file(folder)} (mode 0600); nothing was run"
         )
     if value.lower() in WEAK_SECRETS or len(value) < MIN_SECRET_LENGTH:
         raise PiiSecretError(

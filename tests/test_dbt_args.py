@@ -38,3 +38,23 @@ def test_publishing_emails_is_opt_in():
 def test_a_range_that_ends_before_it_starts_is_refused():
     with pytest.raises(ValueError, match="ends"):
         as_of_env(dt.date(2026, 1, 2), dt.date(2026, 1, 1))
+
+
+def test_dbts_environment_reaches_its_process_and_leaves_ours_as_it_was(monkeypatch):
+    import os
+    import subprocess
+    import sys
+
+    from dagster_project.transform.resource import environment_of_subprocesses
+
+    monkeypatch.setenv("ABM_AS_OF_END", "before")
+    monkeypatch.delenv("ABM_AS_OF_START", raising=False)
+    with environment_of_subprocesses(as_of_env(dt.date(2026, 1, 2), dt.date(2026, 1, 3))):
+        child = subprocess.run(
+            [sys.executable, "-c", "import os; print(os.environ['ABM_AS_OF_START'], os.environ['ABM_AS_OF_END'])"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    assert child.stdout.split() == ["2026-01-02", "2026-01-03"]
+    assert os.environ["ABM_AS_OF_END"] == "before" and "ABM_AS_OF_START" not in os.environ

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import os
 
 import duckdb
 from dagster import DagsterEventType, DagsterInstance, build_run_status_sensor_context, build_schedule_context
@@ -31,18 +32,18 @@ def test_the_nightly_schedule_runs_yesterdays_partition_at_two():
 def test_a_new_intent_folder_requests_a_run_for_its_date_once(data_dir):
     write_text(paths().landing / "intent" / "2026-03-10" / "g2.csv", "domain,topic,score,date\nacme.com,ETL,80,2026-03-10\n")
     write_text(paths().landing / "crm_accounts" / "2026-03-11" / "Account.csv", "Id,Name\n1,Acme\n")
-    requests, cursor = new_export_requests({}, dt.date(2026, 3, 15))
+    requests, cursor = new_export_requests(paths(), {}, dt.date(2026, 3, 15))
     assert [(r.partition_key, r.tags["abm/trigger"]) for r in requests] == [("2026-03-10", "new export intent/2026-03-10")]
-    again, _ = new_export_requests(cursor, dt.date(2026, 3, 15))
+    again, _ = new_export_requests(paths(), cursor, dt.date(2026, 3, 15))
     assert again == []
     # A folder dated today waits for the nightly run: its partition does not exist yet.
     write_text(paths().landing / "intent" / "2026-03-15" / "g2.csv", "domain,topic,score,date\nacme.com,ETL,80,2026-03-15\n")
-    assert new_export_requests(cursor, dt.date(2026, 3, 15))[0] == []
+    assert new_export_requests(paths(), cursor, dt.date(2026, 3, 15))[0] == []
 
 
 def test_stale_sources_are_flagged(data_dir):
     write_text(paths().landing / "crm_accounts" / "2026-03-01" / "Account.csv", "Id,Name\n1,Acme\n")
-    stale = stale_sources(dt.date(2026, 3, 15))
+    stale = stale_sources(paths(), dt.date(2026, 3, 15))
     assert "latest crm_accounts export is from 2026-03-01 (14 days ago; limit 2 days)" == stale["crm_accounts"]
     assert stale["crm_contacts"] == "no crm_contacts export has ever landed"
     assert "email_verifications" not in stale
@@ -59,7 +60,7 @@ def test_a_failed_step_raises_an_alert_in_the_file_and_on_the_webhook(landed, we
         context = build_run_status_sensor_context(
             sensor_name="run_failure_alert_sensor", dagster_instance=instance, dagster_run=run, dagster_event=failure
         ).for_run_failure()
-        send_failure_alert(context)
+        send_failure_alert(context, paths().alerts)
     (alert,) = alerts("run_failure")
     assert alert["failed_steps"] == ["abm_dbt_models"]
     assert "Invalid scoring rules" in alert["text"] and "missing key 'activation'" in alert["text"]
@@ -146,16 +147,20 @@ def test_the_new_export_sensor_starts_no_work_for_what_landed_before_it(data_dir
     from dagster import build_sensor_context
 
     from dagster_project.definitions import defs
+    from dagster_project.resources import DataFolder
     from dagster_project.schedules.sensors import new_export_sensor
 
+    resources = {"data_folder": DataFolder()}
     yesterday = dt.date.today() - dt.timedelta(days=1)
     for day in (yesterday - dt.timedelta(days=2), yesterday - dt.timedelta(days=1)):
         write_text(paths().landing / "intent" / day.isoformat() / "g2.csv", f"domain,topic,score,date\nacme.com,ETL,80,{day}\n")
     with DagsterInstance.get() as instance:
-        first = new_export_sensor.evaluate_tick(build_sensor_context(instance=instance, cursor=None))
+        first = new_export_sensor.evaluate_tick(build_sensor_context(instance=instance, cursor=None, definitions=defs, resources=resources))
         assert not first.run_requests and "2 export folder(s) already landed" in first.skip_message
         write_text(paths().landing / "intent" / yesterday.isoformat() / "g2.csv", f"domain,topic,score,date\nacme.com,ETL,90,{yesterday}\n")
-        later = new_export_sensor.evaluate_tick(build_sensor_context(instance=instance, cursor=first.cursor, definitions=defs))
+        later = new_export_sensor.evaluate_tick(
+            build_sensor_context(instance=instance, cursor=first.cursor, definitions=defs, resources=resources)
+        )
     assert [r.partition_key for r in later.run_requests] == [yesterday.isoformat()]
 
 
@@ -180,3 +185,5 @@ def test_each_run_reports_the_tiers_of_its_own_date(landed):
             ).fetchone()
             assert reported == {**counts, "promotions": promotions}, day
     assert metadata[SAMPLE_END] != metadata[PREVIOUS_DAY]
+    # the run's dates and the PII key went to dbt's process only
+    assert not {"ABM_AS_OF_START", "ABM_AS_OF_END", "DBT_ENV_SECRET_ABM_PII_KEY"} & set(os.environ)

@@ -58,7 +58,7 @@ def test_alert_text_from_exports_carries_no_slack_markup(data_dir, webhook):
     from dagster_project.alerts import send_alert
 
     assert slack_escape("<!channel> see <http://x.io|here> & more") == "&lt;!channel&gt; see &lt;http://x.io|here&gt; &amp; more"
-    send_alert("tier_change", "Acme <!channel> promoted", {"account_name": "Acme <!channel>"})
+    send_alert(data_dir / "alerts", "tier_change", "Acme <!channel> promoted", {"account_name": "Acme <!channel>"})
     assert webhook.received[0]["text"] == "Acme &lt;!channel&gt; promoted"
 
 

@@ -14,8 +14,9 @@ from dagster import (
 from dagster_project.ingest.loader import load_pending
 from dagster_project.ingest.schemas import SCHEMAS
 from dagster_project.partitions import TRANSIENT_FAILURE_RETRIES, as_of_range, daily_partitions
+from dagster_project.resources import DataFolder
 from dagster_project.runs import ensure_free
-from dagster_project.settings import mappings_file_path, paths
+from dagster_project.settings import mappings_file_path
 
 
 def raw_asset_key(source: str) -> AssetKey:
@@ -35,10 +36,11 @@ def build_ingest_asset(source: str) -> AssetsDefinition:
             f"as canonical Parquet to raw/{source}/export_date=<date>/ (rejected rows to raw/_rejects/)."
         ),
     )
-    def ingest(context: AssetExecutionContext) -> MaterializeResult:
+    def ingest(context: AssetExecutionContext, data_folder: DataFolder) -> MaterializeResult:
         _, as_of_end = as_of_range(context)
-        ensure_free(paths().data_dir)
-        results, errors = load_pending(paths(), source, as_of_end, mappings_file_path())
+        locations = data_folder.paths
+        ensure_free(locations.data_dir)
+        results, errors = load_pending(locations, source, as_of_end, mappings_file_path())
         loaded = [r for r in results if not r.skipped]
         for result in loaded:
             context.log.info(

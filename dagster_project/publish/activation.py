@@ -13,7 +13,7 @@ from typing import Any
 
 import duckdb
 
-from dagster_project.alerts import alerts_dir, send_alert
+from dagster_project.alerts import send_alert
 
 LEDGER_DDL = """
 create table if not exists promotion_alerts (
@@ -46,9 +46,10 @@ def alertable_changes(serving_db: Path, start: dt.date, end: dt.date) -> list[di
         return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
-def send_promotion_alerts(serving_db: Path, start: dt.date, end: dt.date, logger=None) -> tuple[int, int]:
+def send_promotion_alerts(serving_db: Path, alerts: Path, start: dt.date, end: dt.date, logger=None) -> tuple[int, int]:
     changes = alertable_changes(serving_db, start, end)
-    with duckdb.connect(str(alerts_dir() / "ledger.duckdb")) as ledger:
+    alerts.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(alerts / "ledger.duckdb")) as ledger:
         ledger.execute(LEDGER_DDL)
         sent = {key for (key,) in ledger.execute("select alert_key from promotion_alerts").fetchall()}
         new = 0
@@ -62,7 +63,7 @@ def send_promotion_alerts(serving_db: Path, start: dt.date, end: dt.date, logger
                 f"Play: {change['play_motion']} (owner role {change['play_owner_role']}, follow up within "
                 f"{change['play_sla_days']} days). Why: {change['tier_reason']}"
             )
-            send_alert("tier_change", text, {"alert_key": key, **change}, logger)
+            send_alert(alerts, "tier_change", text, {"alert_key": key, **change}, logger)
             ledger.execute(
                 "insert into promotion_alerts values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
                 [

@@ -7,9 +7,8 @@ from dagster_project.partitions import TRANSIENT_FAILURE_RETRIES, as_of_range, d
 from dagster_project.publish.activation import send_promotion_alerts, write_crm_files
 from dagster_project.publish.report import render_tier_report
 from dagster_project.publish.serving import PUBLISHED_TABLES, build_version, switch_to
+from dagster_project.resources import DataFolder, ScoringRules
 from dagster_project.runs import ensure_free
-from dagster_project.settings import paths, scoring_config_path
-from dagster_project.transform.scoring_config import load_scoring_config
 
 
 @asset(
@@ -27,8 +26,8 @@ from dagster_project.transform.scoring_config import load_scoring_config
         "tier_report.html follow it."
     ),
 )
-def published_tiers(context: AssetExecutionContext) -> MaterializeResult:
-    locations = paths()
+def published_tiers(context: AssetExecutionContext, data_folder: DataFolder) -> MaterializeResult:
+    locations = data_folder.paths
     ensure_free(locations.data_dir)
     version = build_version(locations.warehouse, locations.published)
     _, as_of_end = as_of_range(context)
@@ -81,11 +80,11 @@ def run_metrics(serving_file, as_of) -> dict[str, float]:
         "(once per change), and Salesforce / HubSpot import files with the accounts whose tier or score changed."
     ),
 )
-def crm_activation(context: AssetExecutionContext) -> MaterializeResult:
-    locations = paths()
+def crm_activation(context: AssetExecutionContext, data_folder: DataFolder, rules: ScoringRules) -> MaterializeResult:
+    locations = data_folder.paths
     as_of_start, as_of_end = as_of_range(context)
-    sent, already_sent = send_promotion_alerts(locations.serving_db, as_of_start, as_of_end, context.log)
-    fields = load_scoring_config(scoring_config_path())["activation"]["writeback_fields"]
+    sent, already_sent = send_promotion_alerts(locations.serving_db, locations.alerts, as_of_start, as_of_end, context.log)
+    fields = rules.load()["activation"]["writeback_fields"]
     try:
         folder, rows = write_crm_files(locations.serving_db, as_of_end, locations.published / "crm_writeback", fields)
     except duckdb.Error as error:  # the same files and SQL fail the same way again: no retry

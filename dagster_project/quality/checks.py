@@ -6,6 +6,7 @@ the raw exports as delivered, and the publish gate on the run's result.
 
 import datetime as dt
 import os
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -14,11 +15,11 @@ from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeve
 from dagster_project.ingest.assets import raw_asset_key
 from dagster_project.ingest.loader import partition_dir
 from dagster_project.ingest.schemas import SCHEMAS
-from dagster_project.partitions import daily_partitions
+from dagster_project.partitions import as_of_range
 from dagster_project.quality.gx_suites import SuiteOutcome, load_suite_document, query_frame, suite_columns, validate
 from dagster_project.quality.report import record_outcome
-from dagster_project.settings import paths, scoring_config_path
-from dagster_project.transform.scoring_config import load_scoring_config
+from dagster_project.resources import DataFolder, ScoringRules
+from dagster_project.settings import Paths
 
 EARLIEST_PLAUSIBLE_DATE = pd.Timestamp("1900-01-01")
 DEFAULT_MAX_UNREACHABLE_TIER_1_SHARE = 0.5
@@ -41,8 +42,8 @@ GATE_COLUMNS = (
 FUTURE_HORIZON_DAYS = 366
 
 
-def check_result(context: AssetCheckExecutionContext, outcome: SuiteOutcome, extra: dict | None = None) -> AssetCheckResult:
-    page = record_outcome(paths().reports, context.run.run_id, outcome)
+def check_result(context: AssetCheckExecutionContext, reports: Path, outcome: SuiteOutcome, extra: dict | None = None) -> AssetCheckResult:
+    page = record_outcome(reports, context.run.run_id, outcome)
     if outcome.passed:
         context.log.info(outcome.summary())
     else:
@@ -64,8 +65,8 @@ def check_result(context: AssetCheckExecutionContext, outcome: SuiteOutcome, ext
     )
 
 
-def latest_export_date(source: str, as_of_end: dt.date) -> dt.date | None:
-    root = paths().raw / source
+def latest_export_date(raw: Path, source: str, as_of_end: dt.date) -> dt.date | None:
+    root = raw / source
     if not root.is_dir():
         return None
     dates = [
@@ -86,9 +87,10 @@ def build_raw_check(source: str):
         blocking=True,
         description=f"GX suite expectations/{suite}.json on the latest {source} export up to the as-of date.",
     )
-    def raw_export_check(context: AssetCheckExecutionContext) -> AssetCheckResult:
-        _, as_of_end = as_of_range_of_run(context)
-        export_date = latest_export_date(source, as_of_end)
+    def raw_export_check(context: AssetCheckExecutionContext, data_folder: DataFolder) -> AssetCheckResult:
+        locations = data_folder.paths
+        _, as_of_end = as_of_range(context)
+        export_date = latest_export_date(locations.raw, source, as_of_end)
         if export_date is None:
             required = SCHEMAS[source].required_for_scoring
             return AssetCheckResult(
@@ -96,14 +98,14 @@ def build_raw_check(source: str):
                 severity=AssetCheckSeverity.ERROR if required else AssetCheckSeverity.WARN,
                 description=f"no {source} export on or before {as_of_end}" + (" (scoring needs one)" if required else ""),
             )
-        folder = partition_dir(paths().raw, source, export_date)
+        folder = partition_dir(locations.raw, source, export_date)
         columns = ", ".join(f'"{c}"' for c in suite_columns(suite))
         with duckdb.connect() as con:
             frame = query_frame(con, f"select {columns} from read_parquet('{folder}/*.parquet', union_by_name = true)")
         parameters = raw_suite_parameters(suite, export_date, as_of_end)
         outcome = validate(suite, f"raw/{source}/export_date={export_date}", frame, parameters)
         locate_failures(folder, outcome)
-        return check_result(context, outcome, {"export_date": export_date.isoformat()})
+        return check_result(context, locations.reports, outcome, {"export_date": export_date.isoformat()})
 
     return raw_export_check
 
@@ -148,23 +150,8 @@ def raw_suite_parameters(suite: str, export_date: dt.date, as_of_end: dt.date) -
     }
 
 
-def as_of_range_of_run(context: AssetCheckExecutionContext) -> tuple[dt.date, dt.date]:
-    """The run's as-of range: checks run once per run, over the partitions the run covers."""
-    tags = context.run.tags
-    if "dagster/partition" in tags:
-        day = dt.date.fromisoformat(tags["dagster/partition"])
-        return day, day
-    if "dagster/asset_partition_range_start" in tags:
-        return (
-            dt.date.fromisoformat(tags["dagster/asset_partition_range_start"]),
-            dt.date.fromisoformat(tags["dagster/asset_partition_range_end"]),
-        )
-    latest = dt.date.fromisoformat(daily_partitions.get_last_partition_key())
-    return latest, latest
-
-
-def read_warehouse(query: str) -> pd.DataFrame:
-    with duckdb.connect(str(paths().warehouse), read_only=True) as con:
+def read_warehouse(locations: Paths, query: str) -> pd.DataFrame:
+    with duckdb.connect(str(locations.warehouse), read_only=True) as con:
         return query_frame(con, query)
 
 
@@ -174,11 +161,11 @@ def read_warehouse(query: str) -> pd.DataFrame:
     blocking=True,
     description="GX suite expectations/account_tiers.json on the candidate tiers of the run's last as-of date.",
 )
-def account_tiers_check(context: AssetCheckExecutionContext) -> AssetCheckResult:
-    _, as_of_end = as_of_range_of_run(context)
+def account_tiers_check(context: AssetCheckExecutionContext, data_folder: DataFolder) -> AssetCheckResult:
+    _, as_of_end = as_of_range(context)
     columns = ", ".join(suite_columns("account_tiers"))
-    frame = read_warehouse(f"select {columns} from account_tier_history where as_of_date = '{as_of_end}'")
-    return check_result(context, validate("account_tiers", f"account_tier_history as of {as_of_end}", frame))
+    frame = read_warehouse(data_folder.paths, f"select {columns} from account_tier_history where as_of_date = '{as_of_end}'")
+    return check_result(context, data_folder.paths.reports, validate("account_tiers", f"account_tier_history as of {as_of_end}", frame))
 
 
 @asset_check(
@@ -190,14 +177,16 @@ def account_tiers_check(context: AssetCheckExecutionContext) -> AssetCheckResult
         "within the cap, few unreachable tier 1 accounts, a sane number of accounts."
     ),
 )
-def account_tiers_gate(context: AssetCheckExecutionContext) -> AssetCheckResult:
-    as_of_start, as_of_end = as_of_range_of_run(context)
+def account_tiers_gate(context: AssetCheckExecutionContext, data_folder: DataFolder, rules: ScoringRules) -> AssetCheckResult:
+    as_of_start, as_of_end = as_of_range(context)
     frame = read_warehouse(
-        f"select {', '.join(GATE_COLUMNS)} from tier_metrics where as_of_date between '{as_of_start}' and '{as_of_end}' order by as_of_date"
+        data_folder.paths,
+        f"select {', '.join(GATE_COLUMNS)} from tier_metrics "
+        f"where as_of_date between '{as_of_start}' and '{as_of_end}' order by as_of_date",
     )
     if frame.empty:
         frame = pd.DataFrame([{column: 0 for column in GATE_COLUMNS} | {"as_of_date": as_of_end}])
-    scoring = load_scoring_config(scoring_config_path())
+    scoring = rules.load()
     accepted = context.run.tags.get(ACCEPT_CHANGE_TAG)
     parameters = {
         "tier_1_cap": scoring["tiers"]["tier_1_cap"],
@@ -210,6 +199,7 @@ def account_tiers_gate(context: AssetCheckExecutionContext) -> AssetCheckResult:
     latest = frame.iloc[-1]
     return check_result(
         context,
+        data_folder.paths.reports,
         outcome,
         {
             "tier_1_accounts": int(latest["tier_1_accounts"]),

@@ -3,6 +3,7 @@
 import datetime as dt
 import json
 import os
+from pathlib import Path
 
 from dagster import (
     AssetKey,
@@ -18,11 +19,12 @@ from dagster import (
 from dagster_project.alerts import send_alert
 from dagster_project.ingest.loader import export_dates, export_files, fingerprint
 from dagster_project.ingest.schemas import SCHEMAS
-from dagster_project.partitions import daily_partitions
+from dagster_project.partitions import daily_partitions, describe_range
 from dagster_project.quality.gx_suites import load_suite_document
+from dagster_project.resources import DataFolder
 from dagster_project.runs import sweep_dead_runs
 from dagster_project.schedules.nightly import nightly_job
-from dagster_project.settings import paths
+from dagster_project.settings import Paths
 
 
 def sensed_sources() -> list[str]:
@@ -30,7 +32,7 @@ def sensed_sources() -> list[str]:
     return [s.strip() for s in os.environ.get("ABM_SENSOR_SOURCES", "intent").split(",") if s.strip() in SCHEMAS]
 
 
-def new_export_requests(cursor: dict[str, str], today: dt.date) -> tuple[list[RunRequest], dict[str, str]]:
+def new_export_requests(locations: Paths, cursor: dict[str, str], today: dt.date) -> tuple[list[RunRequest], dict[str, str]]:
     """A run for each date with a new or changed export folder of a sensed source.
 
     Dates after the last partition (exports dated today) wait for the nightly run, which scores them.
@@ -39,10 +41,10 @@ def new_export_requests(cursor: dict[str, str], today: dt.date) -> tuple[list[Ru
     first_partition = dt.date.fromisoformat(daily_partitions.get_first_partition_key())
     requests, seen = {}, dict(cursor)
     for source in sensed_sources():
-        for day in export_dates(paths(), source, last_partition):
+        for day in export_dates(locations, source, last_partition):
             if day < first_partition:
                 continue
-            folder = paths().landing / source / day.isoformat()
+            folder = locations.landing / source / day.isoformat()
             files = export_files(folder)
             if not files:
                 continue
@@ -68,14 +70,14 @@ def new_export_requests(cursor: dict[str, str], today: dt.date) -> tuple[list[Ru
         "(ABM_SENSOR_SOURCES, default intent); folders that had landed before its first evaluation start nothing."
     ),
 )
-def new_export_sensor(context: SensorEvaluationContext):
+def new_export_sensor(context: SensorEvaluationContext, data_folder: DataFolder):
     if context.cursor is None:
         # First evaluation: what landed before the sensor started is for the nightly run and for
         # backfills. Starting a run per landed date would start a backfill just by opening the UI.
-        _, seen = new_export_requests({}, dt.date.today())
+        _, seen = new_export_requests(data_folder.paths, {}, dt.date.today())
         context.update_cursor(json.dumps(seen, sort_keys=True))
         return SkipReason(f"started: {len(seen)} export folder(s) already landed are left to the nightly run")
-    requests, seen = new_export_requests(json.loads(context.cursor), dt.date.today())
+    requests, seen = new_export_requests(data_folder.paths, json.loads(context.cursor), dt.date.today())
     context.update_cursor(json.dumps(seen, sort_keys=True))
     if not requests:
         return SkipReason("no new export folders")
@@ -86,11 +88,11 @@ def new_export_sensor(context: SensorEvaluationContext):
     default_status=DefaultSensorStatus.RUNNING,
     description="Writes an alert naming the failed step and its error: log, data/alerts/run_failure.jsonl, webhook.",
 )
-def run_failure_alert_sensor(context: RunFailureSensorContext):
-    send_failure_alert(context)
+def run_failure_alert_sensor(context: RunFailureSensorContext, data_folder: DataFolder):
+    send_failure_alert(context, data_folder.paths.alerts)
 
 
-def send_failure_alert(context: RunFailureSensorContext) -> dict:
+def send_failure_alert(context: RunFailureSensorContext, alerts: Path) -> dict:
     run = context.dagster_run
     failed = [
         (event.step_key, event.event_specific_data.error.message.strip() if event.event_specific_data.error else "")
@@ -100,14 +102,13 @@ def send_failure_alert(context: RunFailureSensorContext) -> dict:
         "; ".join(f"step {step}: {message.splitlines()[0] if message else 'failed'}" for step, message in failed)
         or context.failure_event.message
     )
-    partition = run.tags.get("dagster/partition") or (
-        f"{run.tags.get('dagster/asset_partition_range_start')}..{run.tags.get('dagster/asset_partition_range_end')}"
-    )
+    partition = describe_range(run.tags)
     published = context.instance.get_latest_materialization_event(AssetKey(["published_tiers"]))
     after_publish = published is not None and published.run_id == run.run_id
     outcome = "The tiers were published before the failure." if after_publish else "Nothing new was published."
     text = f"ABM run {run.run_id[:8]} of {run.job_name} for {partition} failed. {steps}. {outcome}"
     return send_alert(
+        alerts,
         "run_failure",
         text,
         {
@@ -125,11 +126,11 @@ def freshness_limit_days(source: str) -> int:
     return int(load_suite_document(f"raw_{source}").get("meta", {}).get("freshness_limit_days", 2))
 
 
-def stale_sources(today: dt.date) -> dict[str, str]:
+def stale_sources(locations: Paths, today: dt.date) -> dict[str, str]:
     """Sources whose latest export is older than their freshness limit (expectations/raw_<source>.json)."""
     stale = {}
     for source, schema in SCHEMAS.items():
-        dates = export_dates(paths(), source, today)
+        dates = export_dates(locations, source, today)
         limit = freshness_limit_days(source)
         if not dates:
             if schema.required_for_scoring:
@@ -146,13 +147,13 @@ def stale_sources(today: dt.date) -> dict[str, str]:
     default_status=DefaultSensorStatus.RUNNING,
     description="Flags sources whose exports stopped arriving (freshness limits in expectations/raw_<source>.json), once a day per source.",
 )
-def export_freshness_sensor(context: SensorEvaluationContext):
+def export_freshness_sensor(context: SensorEvaluationContext, data_folder: DataFolder):
     today = dt.date.today()
     alerted = json.loads(context.cursor) if context.cursor else {}
-    stale = stale_sources(today)
+    stale = stale_sources(data_folder.paths, today)
     for source, problem in stale.items():
         if alerted.get(source) != today.isoformat():
-            send_alert("stale_export", f"Stale source: {problem}.", {"source": source}, context.log)
+            send_alert(data_folder.paths.alerts, "stale_export", f"Stale source: {problem}.", {"source": source}, context.log)
             alerted[source] = today.isoformat()
     context.update_cursor(json.dumps(alerted, sort_keys=True))
     return SkipReason(f"stale sources: {', '.join(sorted(stale))}" if stale else "every source is fresh")

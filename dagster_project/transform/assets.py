@@ -1,6 +1,5 @@
 """The dbt models as Dagster assets: one `dbt build` per run scores every as-of date of the run."""
 
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -10,20 +9,12 @@ from dagster import AssetExecutionContext, BackfillPolicy, Failure
 from dagster_dbt import DagsterDbtTranslator, dbt_assets
 
 from dagster_project.partitions import as_of_range, daily_partitions
+from dagster_project.resources import DataFolder, ScoringRules
 from dagster_project.runs import ensure_free
-from dagster_project.settings import (
-    PiiSecretError,
-    data_dir,
-    paths,
-    pii_secret,
-    publish_contact_names,
-    publish_emails,
-    scoring_config_path,
-)
+from dagster_project.settings import PiiSecretError, pii_secret, publish_contact_names, publish_emails
 from dagster_project.transform.dbt_args import as_of_env, dbt_build_args, secret_env
 from dagster_project.transform.project import dbt_project
-from dagster_project.transform.resource import AbmDbtCliResource, keep_parse, run_target_path
-from dagster_project.transform.scoring_config import ScoringConfigError, load_scoring_config
+from dagster_project.transform.resource import AbmDbtCliResource, environment_of_subprocesses, keep_parse, run_target_path
 
 
 class AbmDbtTranslator(DagsterDbtTranslator):
@@ -39,27 +30,25 @@ class AbmDbtTranslator(DagsterDbtTranslator):
     dagster_dbt_translator=AbmDbtTranslator(),
     pool="warehouse",
 )
-def abm_dbt_models(context: AssetExecutionContext, dbt: AbmDbtCliResource):
+def abm_dbt_models(context: AssetExecutionContext, dbt: AbmDbtCliResource, data_folder: DataFolder, rules: ScoringRules):
     as_of_start, as_of_end = as_of_range(context)
+    locations = data_folder.paths
+    scoring = rules.load()
     try:
-        scoring = load_scoring_config(scoring_config_path())
-    except ScoringConfigError as error:
-        raise Failure(description=f"Invalid scoring rules, no model was run: {error}", allow_retries=False) from error
-    try:
-        secret = pii_secret()
+        secret = pii_secret(locations.data_dir)
     except PiiSecretError as error:
         raise Failure(description=str(error), allow_retries=False) from error
-    # dbt reads the data folder (its profile), the as-of range and the PII key from the environment.
-    os.environ["ABM_DATA_DIR"] = str(data_dir())
-    os.environ.update(as_of_env(as_of_start, as_of_end))
-    os.environ.update(secret_env(secret))
-    ensure_free(paths().data_dir)
-    ensure_warehouse_writable(paths().warehouse)
+    ensure_free(locations.data_dir)
+    ensure_warehouse_writable(locations.warehouse)
     context.log.info(f"Scoring as of {as_of_start} to {as_of_end} in one dbt invocation")
-    target = run_target_path(paths().dbt_target, context.run_id)
+    target = run_target_path(locations.dbt_target, context.run_id)
     args = dbt_build_args(scoring, publish_emails(), publish_contact_names())
-    yield from dbt.cli(args, context=context, target_path=target).stream()
-    keep_parse(paths().dbt_target, target)
+    # dbt reads the data folder (its profile), the as-of range and the PII key from its environment.
+    dbt_env = {"ABM_DATA_DIR": str(locations.data_dir), **as_of_env(as_of_start, as_of_end), **secret_env(secret)}
+    with environment_of_subprocesses(dbt_env):
+        invocation = dbt.cli(args, context=context, target_path=target)
+    yield from invocation.stream()
+    keep_parse(locations.dbt_target, target)
 
 
 def ensure_warehouse_writable(warehouse: Path) -> None:

@@ -7,11 +7,11 @@ import os
 import sys
 from pathlib import Path
 
-import yaml
 from dagster_dbt import DbtProject
 
 from dagster_project.settings import DBT_PROJECT_DIR, publish_contact_names, publish_emails, scoring_config_path
 from dagster_project.transform.dbt_args import dbt_vars
+from dagster_project.transform.scoring_config import ScoringConfigError, load_scoring_config
 
 
 def _put_dbt_on_path() -> None:
@@ -22,8 +22,14 @@ def _put_dbt_on_path() -> None:
 
 
 def _parse_vars() -> str:
-    # The same vars a run passes (rules as they are, emails opt-in), so runs can reuse this parse.
-    scoring = yaml.safe_load(scoring_config_path().read_text())
+    """The same vars a run passes (the validated rules, emails opt-in), so runs can reuse this parse.
+
+    Invalid rules must not stop the definitions from loading: the UI then shows the run's failure,
+    which names the key."""
+    try:
+        scoring = load_scoring_config(scoring_config_path())
+    except ScoringConfigError:
+        scoring = None
     return json.dumps(dbt_vars(scoring, publish_emails(), publish_contact_names()), sort_keys=True)
 
 

@@ -12,9 +12,11 @@ Three costs, which together took the dbt step of a 100-account nightly run from 
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata
 import os
 import shutil
+from collections.abc import Iterator, Mapping
 from functools import cached_property
 from pathlib import Path
 
@@ -32,6 +34,22 @@ class AbmDbtCliResource(DbtCliResource):
 
     def _initialize_dbt_core_adapter(self, args):  # noqa: ARG002 - signature of the overridden method
         return None
+
+
+@contextlib.contextmanager
+def environment_of_subprocesses(variables: Mapping[str, str]) -> Iterator[None]:
+    """Variables for the subprocesses started inside the block (dagster-dbt hands dbt a copy of this
+    process's environment when it starts it); afterwards the environment is as it was."""
+    saved = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def run_target_path(target_root: Path, run_id: str) -> Path:
