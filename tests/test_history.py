@@ -41,9 +41,6 @@ def wipe_warehouse() -> None:
     paths().warehouse.unlink()
 
 
-pytestmark = pytest.mark.xdist_group("history")
-
-
 @pytest.fixture(scope="module")
 def thirty_days(tmp_path_factory):
     """Thirty days of exports, generated and loaded into raw/ once for the module."""
