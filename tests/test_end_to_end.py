@@ -9,6 +9,7 @@ from dagster_project.cli import run_job
 from tests.conftest import SAMPLE_END
 from tests.handbuilt import PERFECT_ID, TWIN_ID, add_handbuilt_accounts
 
+
 @pytest.fixture(scope="module")
 def pipeline_run(tmp_path_factory, sample_landing):
     """Run the nightly job once for the sample's last date; tests read its results."""
