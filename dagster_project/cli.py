@@ -211,19 +211,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def latest_landed_date() -> dt.date:
-    landing = paths().landing
-    days = [dt.date.fromisoformat(p.name) for p in landing.glob("*/*") if p.is_dir() and _is_date(p.name)]
+    from dagster_project.ingest.loader import export_dates
+    from dagster_project.ingest.schemas import SCHEMAS
+
+    days = [day for source in SCHEMAS for day in export_dates(paths(), source)]
     if not days:
-        raise SystemExit(f"No exports in {landing}: run `abm generate` or land exports there first.")
+        raise SystemExit(f"No exports in {paths().landing}: run `abm generate` or land exports there first.")
     return max(days)
-
-
-def _is_date(text: str) -> bool:
-    try:
-        dt.date.fromisoformat(text)
-        return True
-    except ValueError:
-        return False
 
 
 def print_summary(as_of: dt.date, top: int = 10) -> None:

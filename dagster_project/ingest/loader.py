@@ -71,18 +71,28 @@ def max_empty_share() -> float:
     return float(os.environ.get("ABM_MAX_EMPTY_SHARE", DEFAULT_MAX_EMPTY_SHARE))
 
 
-def export_dates(paths: Paths, source: str, up_to: dt.date) -> list[dt.date]:
+def export_dates(paths: Paths, source: str, up_to: dt.date = dt.date.max) -> list[dt.date]:
     """Export folders that landed for a source, oldest first, up to and including a date."""
-    root = paths.landing / source
-    if not root.is_dir():
-        return []
+    return _dated_folders(paths.landing / source, "", up_to)
+
+
+def loaded_export_dates(paths: Paths, source: str, up_to: dt.date = dt.date.max) -> list[dt.date]:
+    """Exports of a source loaded into raw/, oldest first, up to and including a date."""
+    return [
+        day
+        for day in _dated_folders(paths.raw / source, "export_date=", up_to)
+        if any(partition_dir(paths.raw, source, day).glob("*.parquet"))
+    ]
+
+
+def _dated_folders(root: Path, prefix: str, up_to: dt.date) -> list[dt.date]:
     found = []
-    for child in root.iterdir():
+    for child in root.iterdir() if root.is_dir() else ():
         try:
-            day = dt.date.fromisoformat(child.name)
+            day = dt.date.fromisoformat(child.name.removeprefix(prefix))
         except ValueError:
             continue
-        if child.is_dir() and day <= up_to:
+        if child.is_dir() and child.name.startswith(prefix) and day <= up_to:
             found.append(day)
     return sorted(found)
 

@@ -13,7 +13,7 @@ import pandas as pd
 from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, AssetKey, MetadataValue, asset_check
 
 from dagster_project.ingest.assets import raw_asset_key
-from dagster_project.ingest.loader import partition_dir
+from dagster_project.ingest.loader import loaded_export_dates, partition_dir
 from dagster_project.ingest.schemas import SCHEMAS
 from dagster_project.partitions import as_of_range
 from dagster_project.quality.gx_suites import SuiteOutcome, load_suite_document, query_frame, suite_columns, validate
@@ -65,19 +65,6 @@ def check_result(context: AssetCheckExecutionContext, reports: Path, outcome: Su
     )
 
 
-def latest_export_date(raw: Path, source: str, as_of_end: dt.date) -> dt.date | None:
-    root = raw / source
-    if not root.is_dir():
-        return None
-    dates = [
-        dt.date.fromisoformat(p.name.removeprefix("export_date="))
-        for p in root.iterdir()
-        if p.name.startswith("export_date=") and any(p.glob("*.parquet"))
-    ]
-    dates = [d for d in dates if d <= as_of_end]
-    return max(dates, default=None)
-
-
 def build_raw_check(source: str):
     suite = f"raw_{source}"
 
@@ -90,7 +77,7 @@ def build_raw_check(source: str):
     def raw_export_check(context: AssetCheckExecutionContext, data_folder: DataFolder) -> AssetCheckResult:
         locations = data_folder.paths
         _, as_of_end = as_of_range(context)
-        export_date = latest_export_date(locations.raw, source, as_of_end)
+        export_date = max(loaded_export_dates(locations, source, as_of_end), default=None)
         if export_date is None:
             required = SCHEMAS[source].required_for_scoring
             return AssetCheckResult(

@@ -8,7 +8,7 @@ renamed as (
         account_name,
         website,
         domain,
-        nullif(trim(industry), '') as industry,
+        industry,
         employees,
         annual_revenue,
         {{ country_code('country') }} as country_code,

@@ -8,7 +8,7 @@ renamed as (
         account_id,
         domain,
         contact_email,
-        lower(trim(activity_type)) as activity_type,
+        lower(activity_type) as activity_type,
         activity_date,
         {{ raw_metadata_columns() }}
     from source

@@ -8,7 +8,7 @@ collapsed as (
     select
         domain,
         min(company_name) as company_name,
-        trim(topic) as topic,
+        topic,
         max(score) as score,
         max(score_delta) as score_delta,
         signal_date,
@@ -16,7 +16,7 @@ collapsed as (
         min(_source_file) as source_file,
         min(_row_number) as source_row_number
     from source
-    group by domain, trim(topic), signal_date, _export_date
+    group by domain, topic, signal_date, _export_date
 )
 
 select * from collapsed

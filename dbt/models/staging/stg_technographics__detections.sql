@@ -5,7 +5,7 @@ with source as (
 renamed as (
     select
         domain,
-        trim(technology) as technology,
+        technology,
         category,
         first_detected,
         last_detected,

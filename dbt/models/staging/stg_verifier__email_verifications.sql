@@ -5,7 +5,7 @@ with source as (
 renamed as (
     select
         email,
-        case lower(trim(result))
+        case lower(result)
             when 'valid' then 'valid'
             when 'deliverable' then 'valid'
             when 'invalid' then 'invalid'
