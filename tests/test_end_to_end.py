@@ -13,23 +13,15 @@ from tests.handbuilt import PERFECT_ID, TWIN_ID, add_handbuilt_accounts
 @pytest.fixture(scope="module")
 def pipeline_run(tmp_path_factory, sample_landing):
     """Run the nightly job once for the sample's last date; tests read its results."""
-    import os
     import shutil
 
     data = tmp_path_factory.mktemp("e2e") / "data"
     shutil.copytree(sample_landing, data / "landing")
     add_handbuilt_accounts(data / "landing", SAMPLE_END)
-    saved = {k: os.environ.get(k) for k in ("ABM_DATA_DIR", "DAGSTER_HOME")}
-    os.environ["ABM_DATA_DIR"] = str(data)
-    os.environ["DAGSTER_HOME"] = str(data / "dagster_home")
-    try:
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("ABM_DATA_DIR", str(data))
+        env.setenv("DAGSTER_HOME", str(data / "dagster_home"))
         result = run_job(SAMPLE_END)
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
     return data, result
 
 

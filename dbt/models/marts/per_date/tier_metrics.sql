@@ -1,15 +1,6 @@
 -- Every number the publish gate, the run's metadata, the tier report and the CLI show, one row per
 -- as-of date: accounts per tier, tier 1 reachability, the day's movement, how far the tier shares
 -- moved from the day before, and the contacts' quality. Built per date like the history.
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='as_of_date',
-        full_refresh=false
-    )
-}}
-
 with history as (
     select
         as_of_date,

@@ -1,13 +1,4 @@
 -- Accounts per tier transition per as-of date (tier_1 -> tier_2, ...), for the report and Sankey charts.
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='as_of_date',
-        full_refresh=false
-    )
-}}
-
 with changes as (
     select * from {{ ref('account_tier_changes') }}
     where {{ in_as_of_range('as_of_date') }}

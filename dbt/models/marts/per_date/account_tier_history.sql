@@ -1,14 +1,5 @@
 -- One row per account per as-of date. Each run replaces exactly the dates it scored; every date is
 -- computed from the exports up to that date only, so backfills in any order agree.
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='as_of_date',
-        full_refresh=false
-    )
-}}
-
 with assigned as (
     select * from {{ ref('int_account_tiers_assigned') }}
     where {{ in_as_of_range('score_date') }}

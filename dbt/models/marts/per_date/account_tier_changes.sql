@@ -1,14 +1,4 @@
 -- One row per promotion or demotion: the tier on the as-of date against the day before.
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='as_of_date',
-        full_refresh=false,
-        on_schema_change='append_new_columns'
-    )
-}}
-
 with assigned as (
     select * from {{ ref('int_account_tiers_assigned') }}
     where

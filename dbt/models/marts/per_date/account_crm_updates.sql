@@ -1,14 +1,5 @@
 -- The accounts the CRM write-back updates on each as-of date: new accounts, and accounts whose tier
 -- or score (to one decimal, as written to the CRM) changed from the day before.
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='as_of_date',
-        full_refresh=false
-    )
-}}
-
 with history as (
     select
         as_of_date,
