@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import errno
+import json
 import os
 import sys
 import time
@@ -253,11 +254,41 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_ui(_: argparse.Namespace) -> int:
+def cmd_ui(args: argparse.Namespace) -> int:
     ensure_dagster_home()
     pin_data_dir()
     dagster = Path(sys.executable).with_name("dagster")
-    os.execv(str(dagster), [str(dagster), "dev", "-w", str(REPO_ROOT / "workspace.yaml")])
+    os.execv(str(dagster), [str(dagster), "dev", "-w", str(REPO_ROOT / "workspace.yaml"), "--port", str(args.port)])
+
+
+def cmd_dbt(args: argparse.Namespace) -> int:
+    """dbt on this data folder, with the validated rules as vars, the as-of date (default: the latest
+    that can be scored) and the PII key in dbt's environment, as a run passes them."""
+    import subprocess
+
+    from dagster_project.partitions import daily_partitions
+    from dagster_project.settings import DBT_PROJECT_DIR, pii_secret, publish_contact_names, publish_emails, scoring_config_path
+    from dagster_project.transform.dbt_args import as_of_env, dbt_vars, secret_env
+    from dagster_project.transform.scoring_config import ScoringConfigError, load_scoring_config
+
+    try:
+        scoring = load_scoring_config(scoring_config_path())
+    except ScoringConfigError as error:
+        raise NotStarted(str(error)) from error
+    day = args.date or dt.date.fromisoformat(daily_partitions.get_last_partition_key())
+    variables = json.dumps(dbt_vars(scoring, publish_emails(), publish_contact_names()), sort_keys=True)
+    dbt_args = [arg for arg in args.dbt_args if arg != "--"]
+    if not dbt_args:
+        raise NotStarted("name a dbt command after --, for example: abm dbt -- docs generate")
+    env = {**os.environ, "ABM_DATA_DIR": str(data_dir()), **as_of_env(day, day), **secret_env(pii_secret())}
+    command = [str(Path(sys.executable).with_name("dbt")), *dbt_args, "--vars", variables]
+    return subprocess.run(command, cwd=DBT_PROJECT_DIR, env=env, check=False).returncode
+
+
+def package_version() -> str:
+    import importlib.metadata
+
+    return importlib.metadata.version("abm-tiering")
 
 
 def parse_date(text: str) -> dt.date:
@@ -275,6 +306,8 @@ ACCEPT_CHANGE_HELP = (
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="abm", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"abm {package_version()}")
+    parser.add_argument("--data-dir", metavar="PATH", help="the data folder (default: ABM_DATA_DIR, else data/ in the repository)")
     parser.add_argument("--verbose", action="store_true", help="show tracebacks of unexpected errors")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -311,7 +344,14 @@ def build_parser() -> argparse.ArgumentParser:
     inspect = commands.add_parser("inspect", help="show how a file or export folder would map and parse (loads nothing)")
     inspect.add_argument("path", help="an export file, or a landing/<source>/<date>/ folder")
 
-    commands.add_parser("ui", help="open the Dagster UI (dagster dev) on this data folder's instance")
+    ui = commands.add_parser("ui", help="open the Dagster UI (dagster dev) on this data folder's instance")
+    ui.add_argument("--port", type=int, default=3000)
+
+    dbt = commands.add_parser(
+        "dbt", help="run dbt on this data folder with the rules and the as-of date filled in: abm dbt -- docs generate"
+    )
+    dbt.add_argument("--date", type=parse_date, default=None, help="as-of date (default: the latest that can be scored)")
+    dbt.add_argument("dbt_args", nargs=argparse.REMAINDER, help="the dbt command and its arguments, after --")
     return parser
 
 
@@ -323,6 +363,7 @@ COMMANDS = {
     "backfill": cmd_backfill,
     "inspect": cmd_inspect,
     "ui": cmd_ui,
+    "dbt": cmd_dbt,
 }
 
 
@@ -331,6 +372,8 @@ def main(argv: list[str] | None = None) -> int:
     from dagster_project.settings import PiiSecretError
 
     args = build_parser().parse_args(argv)
+    if args.data_dir:
+        os.environ["ABM_DATA_DIR"] = str(Path(args.data_dir).expanduser().resolve())
     try:
         return COMMANDS[args.command](args)
     except (NotStarted, DataFolderBusy, PiiSecretError) as error:

@@ -178,3 +178,5 @@ def test_tier_report_renders_its_charts_in_headless_chromium_offline(landed, tmp
     assert dom.count("<svg") >= 3
     assert dom.count("<polyline") >= 3 and "<rect" in dom
     assert "Tier 1 accounts" in dom and "Data quality" in dom
+    # the link to the data-quality report follows the data folder (ABM_DATA_DIR), wherever it is
+    assert (paths().reports / "data_quality_latest.html").as_uri() in dom

@@ -15,6 +15,8 @@ import duckdb
 
 from dagster_project.alerts import send_alert
 
+PAST_TENSE = {"promotion": "promoted", "demotion": "demoted"}
+
 LEDGER_DDL = """
 create table if not exists promotion_alerts (
     alert_key varchar primary key,
@@ -58,7 +60,7 @@ def send_promotion_alerts(serving_db: Path, alerts: Path, start: dt.date, end: d
             if key in sent:
                 continue
             text = (
-                f"{change['account_name']} ({change['account_id']}) {change['change_type']}d "
+                f"{change['account_name']} ({change['account_id']}) {PAST_TENSE[change['change_type']]} "
                 f"{change['from_tier']} -> {change['to_tier']} on {change['as_of_date']} for owner {change['owner_id']}. "
                 f"Play: {change['play_motion']} (owner role {change['play_owner_role']}, follow up within "
                 f"{change['play_sla_days']} days). Why: {change['tier_reason']}"

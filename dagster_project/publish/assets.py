@@ -7,6 +7,7 @@ from dagster_project.partitions import TRANSIENT_FAILURE_RETRIES, as_of_range, d
 from dagster_project.publish.activation import send_promotion_alerts, write_crm_files
 from dagster_project.publish.report import render_tier_report
 from dagster_project.publish.serving import PUBLISHED_TABLES, build_version, switch_to
+from dagster_project.quality.report import latest_report
 from dagster_project.resources import DataFolder, ScoringRules
 from dagster_project.runs import ensure_free
 
@@ -32,7 +33,7 @@ def published_tiers(context: AssetExecutionContext, data_folder: DataFolder) -> 
     version = build_version(locations.warehouse, locations.published)
     _, as_of_end = as_of_range(context)
     summary = run_metrics(version.serving_file, as_of_end)
-    render_tier_report(version.serving_file, version.report)
+    render_tier_report(version.serving_file, version.report, latest_report(locations.reports))
     switch_to(locations.published, version)
     context.log.info(f"Published {version.row_counts} as {version.folder.name}")
     return MaterializeResult(

@@ -17,7 +17,7 @@ COLORS = {"tier_1": "#1f6feb", "tier_2": "#2da44e", "tier_3": "#bf8700", "disqua
 WIDTH, HEIGHT, PAD = 640, 240, 40
 
 
-def render_tier_report(serving_db: Path, target: Path) -> Path:
+def render_tier_report(serving_db: Path, target: Path, quality_report: Path) -> Path:
     with duckdb.connect(str(serving_db), read_only=True) as con:
         as_of = con.execute("select max(as_of_date) from account_tiers").fetchone()[0]
         sections = [
@@ -25,7 +25,7 @@ def render_tier_report(serving_db: Path, target: Path) -> Path:
             _section("Tier movement since the previous run", _movement(con, as_of)),
             _section("Score distributions", _score_distribution(con)),
             _section("Tier 1 accounts", _tier_1_table(con)),
-            _section("Data quality", _quality_summary(con, as_of)),
+            _section("Data quality", _quality_summary(con, as_of, quality_report)),
         ]
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>Account tiers as of {as_of}</title>
 <style>body{{font-family:system-ui,sans-serif;margin:2em;color:#1f2328;max-width:1100px}}
@@ -156,7 +156,7 @@ def _tier_1_table(con) -> str:
     )
 
 
-def _quality_summary(con, as_of) -> str:
+def _quality_summary(con, as_of, quality_report: Path) -> str:
     row = con.execute(
         "select contacts, stale_contacts, unverified_contacts, bounced_contacts, verified_decision_makers, "
         "tier_1_accounts - tier_1_reachable_accounts, tier_1_accounts from tier_metrics where as_of_date = ?",
@@ -175,5 +175,6 @@ def _quality_summary(con, as_of) -> str:
         f"<tr><td>bounced</td><td>{share(bounced)}</td></tr>"
         f"<tr><td>verified decision-makers</td><td>{verified_dms:,}</td></tr>"
         f"<tr><td>tier 1 accounts not reachable</td><td>{unreachable} of {tier_1}</td></tr>"
-        "</table><p>The full per-check report of the run is data/reports/data_quality_latest.html.</p>"
+        f'</table><p>The full per-check report of the run: <a href="{html.escape(quality_report.as_uri())}">'
+        f"{html.escape(str(quality_report))}</a>.</p>"
     )

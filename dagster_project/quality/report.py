@@ -10,6 +10,10 @@ from pathlib import Path
 from dagster_project.quality.gx_suites import SuiteOutcome
 
 
+def latest_report(reports_dir: Path) -> Path:
+    return reports_dir / "data_quality_latest.html"
+
+
 def record_outcome(reports_dir: Path, run_id: str, outcome: SuiteOutcome) -> Path:
     """Store one suite's outcome for the run and re-render the run's page; returns the page's path."""
     run_dir = reports_dir / "quality" / run_id
@@ -18,7 +22,7 @@ def record_outcome(reports_dir: Path, run_id: str, outcome: SuiteOutcome) -> Pat
     outcomes = [json.loads(p.read_text()) for p in sorted(run_dir.glob("*.json"))]
     page = run_dir / "index.html"
     page.write_text(render(run_id, outcomes))
-    latest = reports_dir / "data_quality_latest.html"
+    latest = latest_report(reports_dir)
     tmp = latest.with_suffix(".tmp")
     tmp.write_text(page.read_text())
     tmp.replace(latest)

@@ -19,7 +19,10 @@ from dagster_project.transform.resource import AbmDbtCliResource, environment_of
 
 class AbmDbtTranslator(DagsterDbtTranslator):
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        return "transform"
+        """One group per layer in the UI: staging, intermediate, marts (and the seeds)."""
+        if dbt_resource_props["resource_type"] == "seed":
+            return "seeds"
+        return dbt_resource_props["fqn"][1]
 
 
 @dbt_assets(

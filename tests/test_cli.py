@@ -1,0 +1,38 @@
+"""The `abm` command line: version, data folder, and dbt run by hand with what a run passes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from dagster_project.cli import build_parser, package_version
+
+ABM = str(Path(sys.executable).with_name("abm"))
+
+
+def test_version_and_ui_port():
+    result = subprocess.run([ABM, "--version"], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == f"abm {package_version()}"
+    assert build_parser().parse_args(["ui", "--port", "3100"]).port == 3100
+
+
+def test_dbt_runs_on_the_named_data_folder_with_the_rules_filled_in(tmp_path):
+    folder = tmp_path / "elsewhere"
+    folder.mkdir()
+    # int_account_fit_scored reads the rules' industries and bands: without the vars dbt fails on it
+    result = subprocess.run(
+        [ABM, "--data-dir", str(folder), "dbt", "--", "compile", "-s", "int_account_fit_scored"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "'Software' as varchar" in result.stdout  # an industry of config/scoring.yml, compiled in
+    assert (folder / "warehouse.duckdb").exists()  # dbt's profile followed --data-dir
+
+
+def test_dbt_without_a_command_says_what_to_type(data_dir):
+    result = subprocess.run([ABM, "dbt"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 3
+    assert "abm dbt -- docs generate" in result.stderr and "Traceback" not in result.stderr
