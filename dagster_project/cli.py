@@ -261,6 +261,24 @@ def cmd_ui(args: argparse.Namespace) -> int:
     os.execv(str(dagster), [str(dagster), "dev", "-w", str(REPO_ROOT / "workspace.yaml"), "--port", str(args.port)])
 
 
+def cmd_quarantine(args: argparse.Namespace) -> int:
+    """Set a bad export aside (or take it back), holding the data folder's run lock meanwhile."""
+    from dagster_project.ingest.quarantine import QuarantineError, quarantine, release
+    from dagster_project.runs import data_folder_lock
+
+    try:
+        with data_folder_lock(data_dir(), f"abm quarantine {args.source} {args.date}"):
+            if args.release:
+                release(paths(), args.source, args.date)
+                print(f"{args.source} export of {args.date} released: the next run loads it again")
+            else:
+                record = quarantine(paths(), args.source, args.date, args.reason or "")
+                print(f"{args.source} export of {args.date} set aside ({record}); runs use the export before it")
+    except QuarantineError as error:
+        raise NotStarted(str(error)) from error
+    return 0
+
+
 def cmd_dbt(args: argparse.Namespace) -> int:
     """dbt on this data folder, with the validated rules as vars, the as-of date (default: the latest
     that can be scored) and the PII key in dbt's environment, as a run passes them."""
@@ -347,6 +365,14 @@ def build_parser() -> argparse.ArgumentParser:
     ui = commands.add_parser("ui", help="open the Dagster UI (dagster dev) on this data folder's instance")
     ui.add_argument("--port", type=int, default=3000)
 
+    quarantine = commands.add_parser(
+        "quarantine", help="set a bad export aside so later dates run on the one before it (--release takes it back)"
+    )
+    quarantine.add_argument("source")
+    quarantine.add_argument("date", type=parse_date)
+    quarantine.add_argument("--reason", help="why it is set aside (required unless --release)")
+    quarantine.add_argument("--release", action="store_true", help="take a quarantined export back")
+
     dbt = commands.add_parser(
         "dbt", help="run dbt on this data folder with the rules and the as-of date filled in: abm dbt -- docs generate"
     )
@@ -364,6 +390,7 @@ COMMANDS = {
     "inspect": cmd_inspect,
     "ui": cmd_ui,
     "dbt": cmd_dbt,
+    "quarantine": cmd_quarantine,
 }
 
 

@@ -290,3 +290,27 @@ def test_one_run_at_a_time_and_a_killed_run_never_blocks_the_queue(published_yes
         assert instance.get_run_by_id(stuck.run_id).status == DagsterRunStatus.FAILURE
     assert published_state() == published_before
     assert_recovers()  # the kernel released the dead run's lock
+
+
+def test_a_quarantined_export_lets_later_runs_use_the_one_before_until_it_is_released(published_yesterday):
+    folder = paths().landing / "crm_contacts" / SAMPLE_END.isoformat()
+    write_text(folder / "extra_contacts.csv", "Contact Identifier;Mail\n1;a@b.c\n")
+    assert not run_job(SAMPLE_END).success  # the broken export blocks the date
+
+    day = SAMPLE_END.isoformat()
+    refused = subprocess.run([ABM, "quarantine", "crm_contacts", day], capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 3 and "--reason" in refused.stderr
+    done = subprocess.run(
+        [ABM, "quarantine", "crm_contacts", day, "--reason", "CRM export cut off mid-file"], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    result = run_job(SAMPLE_END)
+    assert result.success
+    (check,) = [e for e in result.get_asset_check_evaluations() if e.check_name == "raw_crm_contacts_suite"]
+    assert check.metadata["export_date"].value == PREVIOUS_DAY.isoformat()  # the export before it
+    report = (paths().reports / "data_quality_latest.html").read_text()
+    assert "Exports set aside" in report and "CRM export cut off mid-file" in report
+
+    released = subprocess.run([ABM, "quarantine", "crm_contacts", day, "--release"], capture_output=True, text=True, timeout=120)
+    assert released.returncode == 0, released.stderr
+    assert not run_job(SAMPLE_END).success  # back in, and still broken

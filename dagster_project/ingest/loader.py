@@ -23,6 +23,7 @@ from dagster_project.faults import pause_point
 from dagster_project.ingest.formats import AmbiguousFormat, Evidence, decide, label, parser, profile
 from dagster_project.ingest.mappings import Mapping, MappingError, Match, mappings_for, match_header
 from dagster_project.ingest.parsing import install_macros
+from dagster_project.ingest.quarantine import quarantined
 from dagster_project.ingest.reading import VIEW, SourceFile, UnreadableFile, first_line, malformed_lines, open_source, sql_string
 from dagster_project.ingest.schemas import SCHEMAS, Column, SourceSchema
 from dagster_project.settings import Paths
@@ -72,8 +73,10 @@ def max_empty_share() -> float:
 
 
 def export_dates(paths: Paths, source: str, up_to: dt.date = dt.date.max) -> list[dt.date]:
-    """Export folders that landed for a source, oldest first, up to and including a date."""
-    return _dated_folders(paths.landing / source, "", up_to)
+    """Export folders that landed for a source, oldest first, up to and including a date; a
+    quarantined export is not listed."""
+    aside = quarantined(paths, source)
+    return [day for day in _dated_folders(paths.landing / source, "", up_to) if day not in aside]
 
 
 def loaded_export_dates(paths: Paths, source: str, up_to: dt.date = dt.date.max) -> list[dt.date]:

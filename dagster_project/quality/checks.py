@@ -6,7 +6,6 @@ the raw exports as delivered, and the publish gate on the run's result.
 
 import datetime as dt
 import os
-from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -14,6 +13,7 @@ from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeve
 
 from dagster_project.ingest.assets import raw_asset_key
 from dagster_project.ingest.loader import loaded_export_dates, partition_dir
+from dagster_project.ingest.quarantine import quarantined
 from dagster_project.ingest.schemas import SCHEMAS
 from dagster_project.partitions import as_of_range
 from dagster_project.quality.gx_suites import SuiteOutcome, load_suite_document, query_frame, suite_columns, validate
@@ -42,8 +42,15 @@ GATE_COLUMNS = (
 FUTURE_HORIZON_DAYS = 366
 
 
-def check_result(context: AssetCheckExecutionContext, reports: Path, outcome: SuiteOutcome, extra: dict | None = None) -> AssetCheckResult:
-    page = record_outcome(reports, context.run.run_id, outcome)
+def set_aside(locations: Paths) -> list[dict]:
+    """Every quarantined export, for the data-quality report."""
+    return [record for source in SCHEMAS for record in quarantined(locations, source).values()]
+
+
+def check_result(
+    context: AssetCheckExecutionContext, locations: Paths, outcome: SuiteOutcome, extra: dict | None = None
+) -> AssetCheckResult:
+    page = record_outcome(locations.reports, context.run.run_id, outcome, set_aside(locations))
     if outcome.passed:
         context.log.info(outcome.summary())
     else:
@@ -92,7 +99,7 @@ def build_raw_check(source: str):
         parameters = raw_suite_parameters(suite, export_date, as_of_end)
         outcome = validate(suite, f"raw/{source}/export_date={export_date}", frame, parameters)
         locate_failures(folder, outcome)
-        return check_result(context, locations.reports, outcome, {"export_date": export_date.isoformat()})
+        return check_result(context, locations, outcome, {"export_date": export_date.isoformat()})
 
     return raw_export_check
 
@@ -152,7 +159,7 @@ def account_tiers_check(context: AssetCheckExecutionContext, data_folder: DataFo
     _, as_of_end = as_of_range(context)
     columns = ", ".join(suite_columns("account_tiers"))
     frame = read_warehouse(data_folder.paths, f"select {columns} from account_tier_history where as_of_date = '{as_of_end}'")
-    return check_result(context, data_folder.paths.reports, validate("account_tiers", f"account_tier_history as of {as_of_end}", frame))
+    return check_result(context, data_folder.paths, validate("account_tiers", f"account_tier_history as of {as_of_end}", frame))
 
 
 @asset_check(
@@ -186,7 +193,7 @@ def account_tiers_gate(context: AssetCheckExecutionContext, data_folder: DataFol
     latest = frame.iloc[-1]
     return check_result(
         context,
-        data_folder.paths.reports,
+        data_folder.paths,
         outcome,
         {
             "tier_1_accounts": int(latest["tier_1_accounts"]),

@@ -14,14 +14,15 @@ def latest_report(reports_dir: Path) -> Path:
     return reports_dir / "data_quality_latest.html"
 
 
-def record_outcome(reports_dir: Path, run_id: str, outcome: SuiteOutcome) -> Path:
-    """Store one suite's outcome for the run and re-render the run's page; returns the page's path."""
+def record_outcome(reports_dir: Path, run_id: str, outcome: SuiteOutcome, set_aside: list[dict] = ()) -> Path:
+    """Store one suite's outcome for the run and re-render the run's page (with the exports set aside
+    in quarantine); returns the page's path."""
     run_dir = reports_dir / "quality" / run_id
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / f"{outcome.suite}.json").write_text(json.dumps(asdict(outcome), default=str, indent=1))
     outcomes = [json.loads(p.read_text()) for p in sorted(run_dir.glob("*.json"))]
     page = run_dir / "index.html"
-    page.write_text(render(run_id, outcomes))
+    page.write_text(render(run_id, outcomes, list(set_aside)))
     latest = latest_report(reports_dir)
     tmp = latest.with_suffix(".tmp")
     tmp.write_text(page.read_text())
@@ -29,8 +30,8 @@ def record_outcome(reports_dir: Path, run_id: str, outcome: SuiteOutcome) -> Pat
     return page
 
 
-def render(run_id: str, outcomes: list[dict]) -> str:
-    sections = []
+def render(run_id: str, outcomes: list[dict], set_aside: list[dict] = ()) -> str:
+    sections = [_set_aside(set_aside)] if set_aside else []
     for outcome in outcomes:
         failed = [o for o in outcome["outcomes"] if not o["success"]]
         status = "passed" if not failed else ("BLOCKED" if any(o["blocking"] for o in failed) else "warnings")
@@ -59,3 +60,16 @@ td,th{{border:1px solid #ddd;padding:4px 8px;font-size:13px;text-align:left}}tr.
 <body><h1>Data quality for run {html.escape(run_id)}</h1>
 <p>Great Expectations suites from <code>expectations/</code>. Blocking expectations stop the publish; warnings do not.</p>
 {"".join(sections)}</body></html>"""
+
+
+def _set_aside(records: list[dict]) -> str:
+    rows = "".join(
+        f"<tr><td>{html.escape(r['source'])}</td><td>{html.escape(r['export_date'])}</td>"
+        f"<td>{html.escape(r['reason'])}</td><td>{html.escape(r['at'])}</td></tr>"
+        for r in records
+    )
+    return (
+        "<h2>Exports set aside</h2><p>Quarantined with <code>abm quarantine</code>: runs use the export before "
+        "each of these. <code>abm quarantine SOURCE DATE --release</code> takes one back.</p>"
+        f"<table><tr><th>source</th><th>export date</th><th>reason</th><th>since</th></tr>{rows}</table>"
+    )
