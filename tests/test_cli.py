@@ -36,3 +36,19 @@ def test_dbt_without_a_command_says_what_to_type(data_dir):
     result = subprocess.run([ABM, "dbt"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 3
     assert "abm dbt -- docs generate" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_summary_names_the_optional_sources_that_never_landed(data_dir, sample_landing):
+    import shutil
+
+    from dagster_project.cli import missing_sources
+    from dagster_project.ingest.loader import load_pending
+    from dagster_project.settings import paths
+    from tests.conftest import SAMPLE_END
+
+    for source in ("crm_accounts", "crm_contacts", "intent"):
+        shutil.copytree(sample_landing / source, paths().landing / source)
+        assert not load_pending(paths(), source, SAMPLE_END, None)[1]
+    missing = missing_sources(paths(), SAMPLE_END)
+    assert set(missing) == {"crm_opportunities", "crm_activities", "technographics", "email_verifications"}
+    assert "only through recent CRM activity" in missing["email_verifications"]

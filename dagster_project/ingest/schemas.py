@@ -30,6 +30,8 @@ class SourceSchema:
     email_column: str | None = None
     # Scoring cannot run without an export of this source (the others only enrich it).
     required_for_scoring: bool = False
+    # What the tiers lack while an optional source has no export.
+    when_missing: str = ""
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -145,6 +147,7 @@ SCHEMAS: dict[str, SourceSchema] = {
                 "created_date:date",
             ),
             key=("opportunity_id",),
+            when_missing="tier_performance has no win rates or pipeline",
         ),
         SourceSchema(
             "crm_activities",
@@ -158,6 +161,7 @@ SCHEMAS: dict[str, SourceSchema] = {
                 "activity_date:date!",
             ),
             key=("activity_id",),
+            when_missing="engagement counts no activities and no account joins a trigger cluster",
             domain_from="email_domain",
             email_column="contact_email",
         ),
@@ -173,6 +177,7 @@ SCHEMAS: dict[str, SourceSchema] = {
                 "intensity:number",
             ),
             key=("domain", "technology"),
+            when_missing="fit scores no technologies",
             domain_from="domain",
         ),
         SourceSchema(
@@ -188,6 +193,7 @@ SCHEMAS: dict[str, SourceSchema] = {
                 ("metro_area", "Bombora: the metro area of a metro-level row (the company-level score repeats on each)."),
             ),
             key=("domain", "topic", "signal_date"),
+            when_missing="every intent score is 0, so no account reaches tier 1",
             domain_from="domain",
         ),
         SourceSchema(
@@ -195,6 +201,7 @@ SCHEMAS: dict[str, SourceSchema] = {
             "An email verifier's results (optional source).",
             _cols("email!", "result!", "checked_at:date!"),
             key=("email", "checked_at"),
+            when_missing="contacts count as verified only through recent CRM activity",
             email_column="email",
         ),
     )
