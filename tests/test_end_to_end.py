@@ -98,3 +98,12 @@ def test_published_tables_hold_no_email_addresses(pipeline_run):
                 f"select count(*) from {table} where regexp_matches(\"{column}\", '[^@\\s]+@[^@\\s]+\\.[a-z]+')"
             ).fetchone()
             assert hits == 0, f"{table}.{column} holds email addresses"
+
+
+def test_owner_and_cluster_counts_add_up_to_the_current_tiers(pipeline_run):
+    data, _ = pipeline_run
+    by_tier = dict(published(data, "select tier, count(*) from account_tiers group by tier"))
+    assert dict(published(data, "select tier, sum(accounts) from tier_segments group by tier")) == by_tier
+    assert published(data, "select sum(accounts) from tier_2_clusters") == [(by_tier["tier_2"],)]
+    (metrics,) = published(data, f"select tier_1_accounts, tier_2_accounts from tier_metrics where as_of_date = '{SAMPLE_END}'")
+    assert metrics == (by_tier["tier_1"], by_tier["tier_2"])

@@ -112,7 +112,30 @@ def test_a_pooled_reader_sees_each_refresh_within_its_recycle_time(published_yes
     assert {day for kind, _, day in results if kind == "held"} == {str(PREVIOUS_DAY)}, "a held connection keeps its view"
 
 
-def test_the_parquet_copies_are_swapped_in_whole(published_yesterday):
+def oldest_duckdb_reads(serving_file, tmp_path) -> list[tuple[str, str]]:
+    """Open the serving file with DuckDB 1.2.2, the oldest reader the README names, installed aside."""
+    reader = tmp_path / "duckdb-1.2"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--target", str(reader), "duckdb==1.2.2"],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    script = (
+        "import duckdb; con = duckdb.connect(sys.argv[1], read_only=True); "
+        "print(duckdb.__version__, con.execute('select max(as_of_date) from account_tiers').fetchone()[0])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(reader)!r}); {script}", str(serving_file)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    return [tuple(out.stdout.split())]
+
+
+def test_the_parquet_copies_are_swapped_in_whole(published_yesterday, tmp_path):
     current = (paths().published / "parquet").resolve()
     assert run_job(SAMPLE_END).success
     assert (paths().published / "parquet").resolve() != current
@@ -134,6 +157,8 @@ def test_the_parquet_copies_are_swapped_in_whole(published_yesterday):
         comments = dict(con.execute("select column_name, comment from duckdb_columns() where table_name = 'account_tiers'").fetchall())
     assert table_comment and comments["tier"] and comments["total_score"]
     assert sum(1 for text in comments.values() if text) == len(comments)  # every published column is documented
+
+    assert oldest_duckdb_reads(paths().serving_db.resolve(), tmp_path) == [("1.2.2", SAMPLE_END.isoformat())]
 
     # What holds raw contact data is the owner's alone; the published version is open to the group.
     def mode(path):
@@ -178,5 +203,11 @@ def test_tier_report_renders_its_charts_in_headless_chromium_offline(landed, tmp
     assert dom.count("<svg") >= 3
     assert dom.count("<polyline") >= 3 and "<rect" in dom
     assert "Tier 1 accounts" in dom and "Data quality" in dom
+    # for RevOps: tiers by their motion, owner and play per tier 1 account, tier 2 by cluster, per owner
+    assert "Tier 1 — 1:1" in dom and "Tier 2 clusters" in dom and "Accounts per owner" in dom
+    with duckdb.connect(str(paths().serving_db), read_only=True) as con:
+        (owner, play) = con.execute("select owner_id, play_motion from account_tiers where tier = 'tier_1' limit 1").fetchone()
+        (cluster,) = con.execute("select tier_2_cluster from tier_2_clusters order by accounts desc limit 1").fetchone()
+    assert owner in dom and play in dom and cluster in dom
     # the link to the data-quality report follows the data folder (ABM_DATA_DIR), wherever it is
     assert (paths().reports / "data_quality_latest.html").as_uri() in dom

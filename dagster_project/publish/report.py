@@ -13,6 +13,13 @@ from pathlib import Path
 import duckdb
 
 TIERS = ("tier_1", "tier_2", "tier_3", "disqualified")
+LABELS = {"tier_1": "Tier 1 — 1:1", "tier_2": "Tier 2 — 1:few", "tier_3": "Tier 3 — 1:many", "disqualified": "Disqualified"}
+SCORES = (
+    "Total score 0–100 = <b>fit</b> 0–50 (how closely the company matches the ideal customer: industry, size, "
+    "country, technologies) + <b>intent</b> 0–30 (research surges on the tracked topics, fading with age) + "
+    "<b>engagement</b> 0–20 (recent activities and verified decision-makers). Each account's reason says which "
+    "of them put it in its tier."
+)
 COLORS = {"tier_1": "#1f6feb", "tier_2": "#2da44e", "tier_3": "#bf8700", "disqualified": "#8c959f"}
 WIDTH, HEIGHT, PAD = 640, 240, 40
 
@@ -25,6 +32,8 @@ def render_tier_report(serving_db: Path, target: Path, quality_report: Path) -> 
             _section("Tier movement since the previous run", _movement(con, as_of)),
             _section("Score distributions", _score_distribution(con)),
             _section("Tier 1 accounts", _tier_1_table(con)),
+            _section("Tier 2 clusters", _tier_2_clusters(con)),
+            _section("Accounts per owner", _owners(con)),
             _section("Data quality", _quality_summary(con, as_of, quality_report)),
         ]
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>Account tiers as of {as_of}</title>
@@ -33,7 +42,8 @@ table{{border-collapse:collapse;width:100%}}td,th{{border:1px solid #d0d7de;padd
 .legend span{{display:inline-block;margin-right:1em}}.swatch{{display:inline-block;width:10px;height:10px;margin-right:4px}}
 .no{{color:#cf222e;font-weight:600}}</style></head><body>
 <h1>Account tiers as of {as_of}</h1>
-<p class="legend">{"".join(f'<span><i class="swatch" style="background:{COLORS[t]}"></i>{t}</span>' for t in TIERS)}</p>
+<p class="legend">{"".join(f'<span><i class="swatch" style="background:{COLORS[t]}"></i>{LABELS[t]}</span>' for t in TIERS)}</p>
+<p>{SCORES}</p>
 {"".join(sections)}</body></html>"""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(".tmp")
@@ -142,18 +152,55 @@ def _score_distribution(con) -> str:
 
 def _tier_1_table(con) -> str:
     rows = con.execute(
-        "select account_name, domain, total_score, is_reachable, verified_decision_makers, tier_reason "
+        "select account_name, domain, owner_id, total_score, is_reachable, verified_decision_makers, play_motion, tier_reason "
         "from account_tiers where tier = 'tier_1' order by total_score desc, account_id"
     ).fetchall()
     body = "".join(
-        f"<tr><td>{html.escape(str(name))}</td><td>{html.escape(str(domain))}</td><td>{score:.1f}</td>"
-        f"<td>{'yes' if reachable else '<span class=no>NOT REACHABLE</span>'} ({dms})</td><td>{html.escape(reason)}</td></tr>"
-        for name, domain, score, reachable, dms, reason in rows
+        f"<tr><td>{_text(name)}</td><td>{_text(domain)}</td><td>{_text(owner)}</td><td>{score:.1f}</td>"
+        f"<td>{'yes' if reachable else '<span class=no>NOT REACHABLE</span>'} ({dms})</td><td>{_text(play)}</td>"
+        f"<td>{_text(reason)}</td></tr>"
+        for name, domain, owner, score, reachable, dms, play, reason in rows
     )
     return (
-        "<table><tr><th>account</th><th>domain</th><th>score</th><th>reachable (verified decision-makers)</th>"
-        f"<th>reason</th></tr>{body}</table>"
+        "<table><tr><th>account</th><th>domain</th><th>owner</th><th>score</th><th>reachable (verified decision-makers)</th>"
+        f"<th>play</th><th>reason</th></tr>{body}</table>"
     )
+
+
+def _tier_2_clusters(con) -> str:
+    rows = con.execute(
+        "select tier_2_cluster, accounts, reachable_accounts, owners, play_motion, play_owner_role "
+        "from tier_2_clusters order by accounts desc, tier_2_cluster"
+    ).fetchall()
+    body = "".join(
+        f"<tr><td>{_text(cluster)}</td><td>{accounts:,}</td><td>{reachable:,}</td><td>{owners:,}</td>"
+        f"<td>{_text(play)}</td><td>{_text(role)}</td></tr>"
+        for cluster, accounts, reachable, owners, play, role in rows
+    )
+    return (
+        "<p>Tier 2 accounts grouped by a recent trigger event, else by industry: one 1:few program each.</p>"
+        "<table><tr><th>cluster</th><th>accounts</th><th>reachable</th><th>owners</th><th>play</th><th>run by</th></tr>"
+        f"{body}</table>"
+    )
+
+
+def _owners(con) -> str:
+    rows = con.execute("select owner_id, tier, accounts, reachable_accounts from tier_segments order by owner_id").fetchall()
+    by_owner: dict[str, dict[str, tuple[int, int]]] = {}
+    for owner, tier, accounts, reachable in rows:
+        by_owner.setdefault(owner, {})[tier] = (accounts, reachable)
+    header = "".join(f"<th>{LABELS[t]}</th>" for t in TIERS)
+    body = "".join(
+        f"<tr><td>{_text(owner)}</td>"
+        + "".join(f"<td>{tiers.get(t, (0, 0))[0]:,}</td>" for t in TIERS)
+        + f"<td>{tiers.get('tier_1', (0, 0))[1]:,}</td></tr>"
+        for owner, tiers in by_owner.items()
+    )
+    return f"<table><tr><th>owner</th>{header}<th>tier 1 reachable</th></tr>{body}</table>"
+
+
+def _text(value) -> str:
+    return html.escape(str(value)) if value is not None else ""
 
 
 def _quality_summary(con, as_of, quality_report: Path) -> str:

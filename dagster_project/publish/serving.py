@@ -35,6 +35,8 @@ PUBLISHED_TABLES = (
     "tier_metrics",
     "tier_movements",
     "tier_score_distribution",
+    "tier_segments",
+    "tier_2_clusters",
     "tier_performance",
     "account_crm_updates",
     "account_merges",

@@ -1,0 +1,17 @@
+-- The current accounts per owner and tier: who works how many accounts in each play.
+with current_tiers as (
+    select * from {{ ref('account_tiers') }}
+),
+
+final as (
+    select
+        as_of_date,
+        coalesce(owner_id, 'unassigned') as owner_id,
+        tier,
+        count(*) as accounts,
+        sum(case when is_reachable then 1 else 0 end) as reachable_accounts
+    from current_tiers
+    group by as_of_date, coalesce(owner_id, 'unassigned'), tier
+)
+
+select * from final
