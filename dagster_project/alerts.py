@@ -41,7 +41,8 @@ def send_alert(folder: Path, kind: str, text: str, fields: dict[str, Any], logge
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / f"{kind}.jsonl", "a") as out:
         out.write(json.dumps(alert, default=str) + "\n")
-    (logger or log).warning(f"[{kind}] {text}")
+    # a tier change is news, not trouble: the terminal of a CLI run (warnings and up) stays quiet
+    (logger or log).log(logging.INFO if kind == "tier_change" else logging.WARNING, f"[{kind}] {text}")
     url = webhook_url()
     if url:
         post_json(url, {**alert, "text": slack_escape(text)}, logger or log)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import errno
 import json
@@ -76,11 +77,12 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_job(start: dt.date, end: dt.date | None = None, accept_change: str | None = None):
+def run_job(start: dt.date, end: dt.date | None = None, accept_change: str | None = None, tool_log: Path | None = None):
     """Execute the nightly job for one date or, as a single run, for a range of dates.
 
     `accept_change` records why a tier movement beyond the gate's bounds is real (a new ICP, a new
-    intent provider): the run publishes it, and the reason stays on the run."""
+    intent provider): the run publishes it, and the reason stays on the run. `tool_log` takes what
+    the tools print (dbt's line per model and test) instead of the terminal."""
     ensure_dagster_home()
     pin_data_dir()
     from dagster import DagsterInstance
@@ -95,7 +97,8 @@ def run_job(start: dt.date, end: dt.date | None = None, accept_change: str | Non
     # The terminal gets warnings and errors; the full event log is in the instance (and the UI).
     quiet = {"loggers": {"console": {"config": {"log_level": os.environ.get("ABM_LOG_LEVEL", "WARNING")}}}}
     what = f"abm run {start}" if end is None or end == start else f"abm backfill {start}..{end}"
-    with DagsterInstance.get() as instance, data_folder_lock(data_dir(), what):
+    printed = contextlib.nullcontext() if tool_log is None else _printed_to(tool_log)
+    with DagsterInstance.get() as instance, data_folder_lock(data_dir(), what), printed:
         for run_id in sweep_dead_runs(instance):
             print(f"Run {run_id} was left started by a process that is gone; marked failed.", file=sys.stderr)
         tags = {ACCEPT_CHANGE_TAG: accept_change} if accept_change else {}
@@ -105,6 +108,25 @@ def run_job(start: dt.date, end: dt.date | None = None, accept_change: str | Non
             )
         tags |= range_tags(start, end)
         return job.execute_in_process(run_config=quiet, instance=instance, tags=tags, raise_on_error=False)
+
+
+@contextlib.contextmanager
+def _printed_to(path: Path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as out, contextlib.redirect_stdout(out):
+        yield
+
+
+def tool_log_for(args: argparse.Namespace, what: str) -> Path | None:
+    """Where a CLI run's tool output goes: the terminal with --verbose, else data/logs/."""
+    if args.verbose:
+        return None
+    return paths().data_dir / "logs" / f"{what}-{dt.datetime.now():%Y%m%dT%H%M%S}.log"
+
+
+def print_tool_log(log: Path | None) -> None:
+    if log is not None:
+        print(f"dbt's log of the run: {log} (--verbose shows it as it runs)")
 
 
 def report_failure(result) -> None:
@@ -163,11 +185,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     day = args.date or latest_landed_date()
     preflight(day, day)
     started = time.perf_counter()
-    result = run_job(day, accept_change=args.accept_change)
+    log = tool_log_for(args, f"run-{day}")
+    result = run_job(day, accept_change=args.accept_change, tool_log=log)
     if not result.success:
         report_failure(result)
+        print_tool_log(log)
         return 1
     print(f"Run {result.run_id} for {day} succeeded in {time.perf_counter() - started:.1f}s")
+    print_tool_log(log)
     print_summary(day)
     return 0
 
@@ -175,11 +200,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_backfill(args: argparse.Namespace) -> int:
     preflight(args.start, args.end)
     started = time.perf_counter()
-    result = run_job(args.start, args.end, accept_change=args.accept_change)
+    log = tool_log_for(args, f"backfill-{args.start}-{args.end}")
+    result = run_job(args.start, args.end, accept_change=args.accept_change, tool_log=log)
     if not result.success:
         report_failure(result)
+        print_tool_log(log)
         return 1
     print(f"Backfill {args.start}..{args.end} as run {result.run_id} succeeded in {time.perf_counter() - started:.1f}s")
+    print_tool_log(log)
     print_dates(args.start, args.end)
     return 0
 
@@ -208,7 +236,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     if not os.environ.get("ABM_PII_SECRET") and not pii_secret_file().exists():
         print(f"A random key for the e-mail hashes of this sample is in {create_pii_secret()}")
-    return cmd_run(argparse.Namespace(date=end, accept_change=None))
+    return cmd_run(argparse.Namespace(date=end, accept_change=None, verbose=args.verbose))
 
 
 def latest_landed_date() -> dt.date:

@@ -52,3 +52,16 @@ def test_the_summary_names_the_optional_sources_that_never_landed(data_dir, samp
     missing = missing_sources(paths(), SAMPLE_END)
     assert set(missing) == {"crm_opportunities", "crm_activities", "technographics", "email_verifications"}
     assert "only through recent CRM activity" in missing["email_verifications"]
+
+
+def test_a_run_prints_its_summary_and_leaves_dbts_log_in_the_data_folder(published_yesterday):
+    from tests.conftest import SAMPLE_END
+
+    result = subprocess.run([ABM, "run", "--date", SAMPLE_END.isoformat()], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert f"Account tiers as of {SAMPLE_END}" in result.stdout
+    assert "START sql" not in result.stdout + result.stderr  # dbt's line per model went to the log
+    assert "[tier_change]" not in result.stderr  # tier changes are news, not warnings
+    (log,) = (published_yesterday / "logs").glob(f"run-{SAMPLE_END}-*.log")
+    assert "START sql incremental model main.tier_metrics" in log.read_text()
+    assert str(log) in result.stdout
