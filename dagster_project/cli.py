@@ -156,7 +156,8 @@ class NotStarted(Exception):
 
 def preflight(start: dt.date, end: dt.date) -> None:
     """What would fail a run for sure, checked before any work: the dates, the rules, the column
-    mappings and the PII key."""
+    mappings, the PII key and the required sources."""
+    from dagster_project.ingest.loader import export_dates, loaded_export_dates
     from dagster_project.ingest.mappings import MappingError, mappings_for
     from dagster_project.partitions import daily_partitions
     from dagster_project.settings import mappings_file_path, pii_secret, scoring_config_path
@@ -179,6 +180,20 @@ def preflight(start: dt.date, end: dt.date) -> None:
     except (ScoringConfigError, MappingError) as error:
         raise NotStarted(str(error)) from error
     pii_secret()
+    absent = [
+        name for name in required_sources() if not export_dates(paths(), name, start) and not loaded_export_dates(paths(), name, start)
+    ]
+    if absent:
+        raise NotStarted(
+            f"scoring needs an export of {' and '.join(absent)} dated {start} or earlier, and none landed in "
+            f"{paths().landing}/<source>/<YYYY-MM-DD>/ (abm inspect shows how a file would load)"
+        )
+
+
+def required_sources() -> list[str]:
+    from dagster_project.ingest.schemas import SCHEMAS
+
+    return [name for name, schema in SCHEMAS.items() if schema.required_for_scoring]
 
 
 def cmd_run(args: argparse.Namespace) -> int:

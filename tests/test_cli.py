@@ -65,3 +65,15 @@ def test_a_run_prints_its_summary_and_leaves_dbts_log_in_the_data_folder(publish
     (log,) = (published_yesterday / "logs").glob(f"run-{SAMPLE_END}-*.log")
     assert "START sql incremental model main.tier_metrics" in log.read_text()
     assert str(log) in result.stdout
+
+
+def test_a_run_without_a_required_source_is_refused_before_any_work(data_dir, sample_landing):
+    import shutil
+
+    from tests.conftest import SAMPLE_END
+
+    shutil.copytree(sample_landing / "crm_accounts", data_dir / "landing" / "crm_accounts")
+    result = subprocess.run([ABM, "run", "--date", SAMPLE_END.isoformat()], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 3
+    assert f"scoring needs an export of crm_contacts dated {SAMPLE_END} or earlier" in result.stderr
+    assert not (data_dir / "raw").exists()  # nothing was loaded
