@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import duckdb
 import pytest
 
@@ -98,6 +100,14 @@ def test_published_tables_hold_no_email_addresses(pipeline_run):
                 f"select count(*) from {table} where regexp_matches(\"{column}\", '[^@\\s]+@[^@\\s]+\\.[a-z]+')"
             ).fetchone()
             assert hits == 0, f"{table}.{column} holds email addresses"
+
+    # nor do the data-quality reports and the run logs beside them (a masked example reads ***@domain)
+    address = re.compile(r"[A-Za-z0-9._%+-]*[A-Za-z0-9_%+-]@[A-Za-z0-9-]+\.[A-Za-z.]+")
+    written = [p for folder in ("reports", "logs", "alerts") for p in (data / folder).rglob("*") if p.is_file()]
+    assert any(p.suffix == ".json" for p in written)
+    for path in written:
+        found = address.findall(path.read_text(errors="replace"))
+        assert not found, f"{path} holds e-mail addresses, e.g. {found[:2]}"
 
 
 def test_owner_and_cluster_counts_add_up_to_the_current_tiers(pipeline_run):

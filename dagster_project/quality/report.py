@@ -14,12 +14,20 @@ def latest_report(reports_dir: Path) -> Path:
     return reports_dir / "data_quality_latest.html"
 
 
+def shown(outcome: SuiteOutcome) -> dict:
+    """The outcome as the report stores it: masked examples only, never the values behind them."""
+    stored = asdict(outcome)
+    for item in stored["outcomes"]:
+        item.pop("unmasked_examples", None)
+    return stored
+
+
 def record_outcome(reports_dir: Path, run_id: str, outcome: SuiteOutcome, set_aside: list[dict] = ()) -> Path:
     """Store one suite's outcome for the run and re-render the run's page (with the exports set aside
     in quarantine); returns the page's path."""
     run_dir = reports_dir / "quality" / run_id
     run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / f"{outcome.suite}.json").write_text(json.dumps(asdict(outcome), default=str, indent=1))
+    (run_dir / f"{outcome.suite}.json").write_text(json.dumps(shown(outcome), default=str, indent=1))
     outcomes = [json.loads(p.read_text()) for p in sorted(run_dir.glob("*.json"))]
     page = run_dir / "index.html"
     page.write_text(render(run_id, outcomes, list(set_aside)))
