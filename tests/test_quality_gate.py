@@ -86,6 +86,11 @@ def test_a_duplicated_key_fails_the_raw_suite_with_the_example_and_nothing_is_sc
     assert "expect_column_values_to_be_unique(account_id): FAILED (2 failing rows" in message
     assert duplicate_id in message
     assert f"in {path.name} rows 4, {len(frame) + 1}" in message  # the file and rows to fix
+    # the data-quality report says it first, in words, with what to do
+    summary = (paths().reports / "data_quality_latest.html").read_text().split("<h2>", 2)[1]
+    assert summary.startswith("Summary") and "The tiers were not published" in summary
+    assert f"rows 4, {len(frame) + 1}" in summary
+    assert f"abm quarantine crm_accounts {SAMPLE_END}" in summary
     assert not paths().serving_db.exists()
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
     assert "raw/crm_accounts" in materialized

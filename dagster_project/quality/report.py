@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from dataclasses import asdict
 from pathlib import Path
 
@@ -39,7 +40,7 @@ def record_outcome(reports_dir: Path, run_id: str, outcome: SuiteOutcome, set_as
 
 
 def render(run_id: str, outcomes: list[dict], set_aside: list[dict] = ()) -> str:
-    sections = [_set_aside(set_aside)] if set_aside else []
+    sections = [_summary(outcomes)] + ([_set_aside(set_aside)] if set_aside else [])
     for outcome in outcomes:
         failed = [o for o in outcome["outcomes"] if not o["success"]]
         status = "passed" if not failed else ("BLOCKED" if any(o["blocking"] for o in failed) else "warnings")
@@ -68,6 +69,40 @@ td,th{{border:1px solid #ddd;padding:4px 8px;font-size:13px;text-align:left}}tr.
 <body><h1>Data quality for run {html.escape(run_id)}</h1>
 <p>Great Expectations suites from <code>expectations/</code>. Blocking expectations stop the publish; warnings do not.</p>
 {"".join(sections)}</body></html>"""
+
+
+RAW_TABLE = re.compile(r"raw/(?P<source>\w+)/export_date=(?P<day>[\d-]+)")
+
+
+def _summary(outcomes: list[dict]) -> str:
+    """In plain words, first: did the run's data pass, what is wrong where, and what to do."""
+    problems = [(outcome, item) for outcome in outcomes for item in outcome["outcomes"] if not item["success"]]
+    blocking = [(outcome, item) for outcome, item in problems if item["blocking"]]
+    if not problems:
+        return f"<p class='passed'><b>All {len(outcomes)} checks passed.</b> The data was fit to publish.</p>"
+    verdict = (
+        "<b>The tiers were not published</b>: the problems marked <i>blocking</i> stop the publish, and the previous tiers stay served."
+        if blocking
+        else "<b>The tiers were published</b>; the warnings below are worth a look."
+    )
+    items = "".join(f"<li>{_plain(outcome, item)}</li>" for outcome, item in blocking + [p for p in problems if p not in blocking])
+    return f"<h2>Summary</h2><p>{verdict}</p><ul>{items}</ul>"
+
+
+def _plain(outcome: dict, item: dict) -> str:
+    kind = "blocking" if item["blocking"] else "warning"
+    what = item["notes"] or item["expectation"].replace("_", " ")
+    where = f" in {item['found_in']}" if item.get("found_in") else ""
+    count = f"{item['unexpected_count']} rows" if item["unexpected_count"] else "the check"
+    column = html.escape(str(item["column"] or "-"))
+    text = f"<i>{kind}</i>: {html.escape(outcome['table'])}, column {column}: {count} failed ({html.escape(what)}){html.escape(where)}."
+    raw = RAW_TABLE.search(outcome["table"])
+    if raw and item["blocking"]:
+        text += (
+            f" To go on: fix the export and land it again, or set it aside with <code>abm quarantine "
+            f'{raw["source"]} {raw["day"]} --reason "..."</code>.'
+        )
+    return text
 
 
 def _set_aside(records: list[dict]) -> str:
