@@ -88,7 +88,7 @@ def test_a_duplicated_key_fails_the_raw_suite_with_the_example_and_nothing_is_sc
     assert f"in {path.name} rows 4, {len(frame) + 1}" in message  # the file and rows to fix
     # the data-quality report says it first, in words, with what to do
     summary = (paths().reports / "data_quality_latest.html").read_text().split("<h2>", 2)[1]
-    assert summary.startswith("Summary") and "The tiers were not published" in summary
+    assert summary.startswith("Summary") and "The publish was stopped" in summary
     assert f"rows 4, {len(frame) + 1}" in summary
     assert f"abm quarantine crm_accounts {SAMPLE_END}" in summary
     assert not paths().serving_db.exists()

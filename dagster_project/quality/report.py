@@ -79,11 +79,11 @@ def _summary(outcomes: list[dict]) -> str:
     problems = [(outcome, item) for outcome in outcomes for item in outcome["outcomes"] if not item["success"]]
     blocking = [(outcome, item) for outcome, item in problems if item["blocking"]]
     if not problems:
-        return f"<p class='passed'><b>All {len(outcomes)} checks passed.</b> The data was fit to publish.</p>"
+        return f"<p class='passed'><b>All {len(outcomes)} checks passed</b>: the data is fit to publish.</p>"
     verdict = (
-        "<b>The tiers were not published</b>: the problems marked <i>blocking</i> stop the publish, and the previous tiers stay served."
+        "<b>The publish was stopped</b>: the problems marked <i>blocking</i> stop it, and the previous tiers stay served."
         if blocking
-        else "<b>The tiers were published</b>; the warnings below are worth a look."
+        else "<b>Nothing here stops the publish</b>; the warnings below are worth a look."
     )
     items = "".join(f"<li>{_plain(outcome, item)}</li>" for outcome, item in blocking + [p for p in problems if p not in blocking])
     return f"<h2>Summary</h2><p>{verdict}</p><ul>{items}</ul>"
