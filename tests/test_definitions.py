@@ -92,3 +92,15 @@ def test_the_asset_graph_matches_its_reviewed_snapshot():
     if os.environ.get("UPDATE_SNAPSHOTS"):
         SNAPSHOT.write_text(yaml.safe_dump(current, sort_keys=False))
     assert current == yaml.safe_load(SNAPSHOT.read_text())
+
+
+def test_every_check_says_what_it_guards():
+    from dagster_project.definitions import defs
+
+    specs = [spec for assets in defs.assets for spec in getattr(assets, "check_specs", ())]
+    specs += [spec for check in defs.asset_checks for spec in check.check_specs]
+    assert len(specs) > 100
+    undescribed = [spec.name for spec in specs if not spec.description]
+    assert not undescribed
+    (between,) = [s for s in specs if s.name.startswith("between_int_account_scores_daily_intent_score")]
+    assert between.description == "intent_score is at least 0 and at most 30"

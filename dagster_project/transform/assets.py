@@ -17,12 +17,38 @@ from dagster_project.transform.project import dbt_project
 from dagster_project.transform.resource import AbmDbtCliResource, environment_of_subprocesses, keep_parse, run_target_path
 
 
+def describe_dbt_test(test: Mapping[str, Any]) -> str:
+    """What a dbt data test guards, in words, for its check in the Dagster UI (its YAML description
+    when it has one)."""
+    if test.get("description"):
+        return test["description"]
+    meta = test.get("test_metadata") or {}
+    arguments = meta.get("kwargs", {})
+    column = arguments.get("column_name") or test.get("column_name")
+    low, high = arguments.get("min_value"), arguments.get("max_value")
+    bounds = " and ".join(part for part in (low is not None and f"at least {low}", high is not None and f"at most {high}") if part)
+    described = {
+        "not_null": f"{column} is never empty",
+        "unique": f"no two rows share a {column} value",
+        "accepted_values": f"{column} is one of {', '.join(map(str, arguments.get('values', [])))}",
+        "between": f"{column} is {bounds}",
+        "unique_combination": f"one row per {', '.join(arguments.get('columns', []))}",
+    }
+    return described.get(meta.get("name"), test.get("name", "a dbt test"))
+
+
 class AbmDbtTranslator(DagsterDbtTranslator):
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         """One group per layer in the UI: staging, intermediate, marts (and the seeds)."""
         if dbt_resource_props["resource_type"] == "seed":
             return "seeds"
         return dbt_resource_props["fqn"][1]
+
+    def get_asset_check_spec(self, asset_spec, manifest, unique_id, project):
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None or spec.description:
+            return spec
+        return spec._replace(description=describe_dbt_test(manifest["nodes"][unique_id]))
 
 
 @dbt_assets(
