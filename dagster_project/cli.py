@@ -10,6 +10,7 @@ import json
 import os
 import sys
 import time
+import uuid
 from pathlib import Path
 
 from dagster_project.settings import REPO_ROOT, data_dir, paths
@@ -89,6 +90,7 @@ def run_job(start: dt.date, end: dt.date | None = None, accept_change: str | Non
 
     from dagster_project.definitions import defs
     from dagster_project.partitions import range_tags
+    from dagster_project.progress import Progress
     from dagster_project.quality.checks import ACCEPT_CHANGE_TAG
     from dagster_project.runs import data_folder_lock, sweep_dead_runs
     from dagster_project.schedules.nightly import NIGHTLY_JOB_NAME
@@ -97,17 +99,24 @@ def run_job(start: dt.date, end: dt.date | None = None, accept_change: str | Non
     # The terminal gets warnings and errors; the full event log is in the instance (and the UI).
     quiet = {"loggers": {"console": {"config": {"log_level": os.environ.get("ABM_LOG_LEVEL", "WARNING")}}}}
     what = f"abm run {start}" if end is None or end == start else f"abm backfill {start}..{end}"
+    terminal = sys.stdout
     printed = contextlib.nullcontext() if tool_log is None else _printed_to(tool_log)
     with DagsterInstance.get() as instance, data_folder_lock(data_dir(), what), printed:
         for run_id in sweep_dead_runs(instance):
             print(f"Run {run_id} was left started by a process that is gone; marked failed.", file=sys.stderr)
         tags = {ACCEPT_CHANGE_TAG: accept_change} if accept_change else {}
-        if end is None or end == start:
-            return job.execute_in_process(
-                run_config=quiet, instance=instance, partition_key=start.isoformat(), tags=tags, raise_on_error=False
-            )
-        tags |= range_tags(start, end)
-        return job.execute_in_process(run_config=quiet, instance=instance, tags=tags, raise_on_error=False)
+        single = end is None or end == start
+        partition = {"partition_key": start.isoformat()} if single else {}
+        tags |= {} if single else range_tags(start, end)
+        run_id = str(uuid.uuid4())
+        progress = Progress(instance, run_id, terminal) if tool_log is not None else None
+        if progress:
+            progress.start()
+        try:
+            return job.execute_in_process(run_config=quiet, instance=instance, tags=tags, raise_on_error=False, run_id=run_id, **partition)
+        finally:
+            if progress:
+                progress.stop()
 
 
 @contextlib.contextmanager

@@ -60,6 +60,8 @@ def test_a_run_prints_its_summary_and_leaves_dbts_log_in_the_data_folder(publish
     result = subprocess.run([ABM, "run", "--date", SAMPLE_END.isoformat()], capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     assert f"Account tiers as of {SAMPLE_END}" in result.stdout
+    # progress while it works, a line per step: the exports were loaded by the session's fixture
+    assert "raw/crm_accounts: nothing new to load" in result.stdout and "published_tiers done" in result.stdout
     assert "START sql" not in result.stdout + result.stderr  # dbt's line per model went to the log
     assert "[tier_change]" not in result.stderr  # tier changes are news, not warnings
     (log,) = (published_yesterday / "logs").glob(f"run-{SAMPLE_END}-*.log")
