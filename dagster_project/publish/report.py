@@ -121,9 +121,8 @@ def _movement(con, as_of) -> str:
         "order by accounts desc, from_tier, to_tier",
         [as_of],
     ).fetchall()
-    table = "".join(f"<tr><td>{a} &rarr; {b}</td><td>{kind}</td><td>{n:,}</td></tr>" for a, b, kind, n in pairs)
     latest = (
-        f"<table><tr><th>tier pair on {as_of}</th><th>change</th><th>accounts</th></tr>{table}</table>"
+        _table([f"tier pair on {as_of}", "change", "accounts"], [[f"{a} &rarr; {b}", kind, f"{n:,}"] for a, b, kind, n in pairs])
         if pairs
         else f"<p>No promotions or demotions on {as_of}.</p>"
     )
@@ -155,15 +154,20 @@ def _tier_1_table(con) -> str:
         "select account_name, domain, owner_id, total_score, is_reachable, verified_decision_makers, play_motion, tier_reason "
         "from account_tiers where tier = 'tier_1' order by total_score desc, account_id"
     ).fetchall()
-    body = "".join(
-        f"<tr><td>{_text(name)}</td><td>{_text(domain)}</td><td>{_text(owner)}</td><td>{score:.1f}</td>"
-        f"<td>{'yes' if reachable else '<span class=no>NOT REACHABLE</span>'} ({dms})</td><td>{_text(play)}</td>"
-        f"<td>{_text(reason)}</td></tr>"
-        for name, domain, owner, score, reachable, dms, play, reason in rows
-    )
-    return (
-        "<table><tr><th>account</th><th>domain</th><th>owner</th><th>score</th><th>reachable (verified decision-makers)</th>"
-        f"<th>play</th><th>reason</th></tr>{body}</table>"
+    return _table(
+        ["account", "domain", "owner", "score", "reachable (verified decision-makers)", "play", "reason"],
+        [
+            [
+                _text(name),
+                _text(domain),
+                _text(owner),
+                f"{score:.1f}",
+                f"{'yes' if reachable else '<span class=no>NOT REACHABLE</span>'} ({dms})",
+                _text(play),
+                _text(reason),
+            ]
+            for name, domain, owner, score, reachable, dms, play, reason in rows
+        ],
     )
 
 
@@ -172,15 +176,12 @@ def _tier_2_clusters(con) -> str:
         "select tier_2_cluster, accounts, reachable_accounts, owners, play_motion, play_owner_role "
         "from tier_2_clusters order by accounts desc, tier_2_cluster"
     ).fetchall()
-    body = "".join(
-        f"<tr><td>{_text(cluster)}</td><td>{accounts:,}</td><td>{reachable:,}</td><td>{owners:,}</td>"
-        f"<td>{_text(play)}</td><td>{_text(role)}</td></tr>"
-        for cluster, accounts, reachable, owners, play, role in rows
-    )
-    return (
-        "<p>Tier 2 accounts grouped by a recent trigger event, else by industry: one 1:few program each.</p>"
-        "<table><tr><th>cluster</th><th>accounts</th><th>reachable</th><th>owners</th><th>play</th><th>run by</th></tr>"
-        f"{body}</table>"
+    return "<p>Tier 2 accounts grouped by a recent trigger event, else by industry: one 1:few program each.</p>" + _table(
+        ["cluster", "accounts", "reachable", "owners", "play", "run by"],
+        [
+            [_text(cluster), f"{n:,}", f"{reachable:,}", f"{owners:,}", _text(play), _text(role)]
+            for cluster, n, reachable, owners, play, role in rows
+        ],
     )
 
 
@@ -189,14 +190,20 @@ def _owners(con) -> str:
     by_owner: dict[str, dict[str, tuple[int, int]]] = {}
     for owner, tier, accounts, reachable in rows:
         by_owner.setdefault(owner, {})[tier] = (accounts, reachable)
-    header = "".join(f"<th>{LABELS[t]}</th>" for t in TIERS)
-    body = "".join(
-        f"<tr><td>{_text(owner)}</td>"
-        + "".join(f"<td>{tiers.get(t, (0, 0))[0]:,}</td>" for t in TIERS)
-        + f"<td>{tiers.get('tier_1', (0, 0))[1]:,}</td></tr>"
-        for owner, tiers in by_owner.items()
+    return _table(
+        ["owner", *(LABELS[t] for t in TIERS), "tier 1 reachable"],
+        [
+            [_text(owner), *(f"{tiers.get(t, (0, 0))[0]:,}" for t in TIERS), f"{tiers.get('tier_1', (0, 0))[1]:,}"]
+            for owner, tiers in by_owner.items()
+        ],
     )
-    return f"<table><tr><th>owner</th>{header}<th>tier 1 reachable</th></tr>{body}</table>"
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    """An HTML table of cells that are already HTML (escape text with _text)."""
+    head = "".join(f"<th>{h}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
 
 
 def _text(value) -> str:
@@ -206,7 +213,7 @@ def _text(value) -> str:
 def _quality_summary(con, as_of, quality_report: Path) -> str:
     row = con.execute(
         "select contacts, stale_contacts, unverified_contacts, bounced_contacts, verified_decision_makers, "
-        "tier_1_accounts - tier_1_reachable_accounts, tier_1_accounts from tier_metrics where as_of_date = ?",
+        "tier_1_unreachable_accounts, tier_1_accounts from tier_metrics where as_of_date = ?",
         [as_of],
     ).fetchone()
     contacts, stale, unverified, bounced, verified_dms, unreachable, tier_1 = row or (0,) * 7
@@ -214,14 +221,13 @@ def _quality_summary(con, as_of, quality_report: Path) -> str:
     def share(n: int) -> str:
         return f"{n:,} ({n / contacts:.0%})" if contacts else "0"
 
-    return (
-        "<table>"
-        f"<tr><td>contacts</td><td>{contacts:,}</td></tr>"
-        f"<tr><td>stale (not verified or active recently, or left)</td><td>{share(stale)}</td></tr>"
-        f"<tr><td>unverified</td><td>{share(unverified)}</td></tr>"
-        f"<tr><td>bounced</td><td>{share(bounced)}</td></tr>"
-        f"<tr><td>verified decision-makers</td><td>{verified_dms:,}</td></tr>"
-        f"<tr><td>tier 1 accounts not reachable</td><td>{unreachable} of {tier_1}</td></tr>"
-        f'</table><p>The full per-check report of the run: <a href="{html.escape(quality_report.as_uri())}">'
-        f"{html.escape(str(quality_report))}</a>.</p>"
-    )
+    rows = [
+        ["contacts", f"{contacts:,}"],
+        ["stale (not verified or active recently, or left)", share(stale)],
+        ["unverified", share(unverified)],
+        ["bounced", share(bounced)],
+        ["verified decision-makers", f"{verified_dms:,}"],
+        ["tier 1 accounts not reachable", f"{unreachable} of {tier_1}"],
+    ]
+    link = f'<a href="{html.escape(quality_report.as_uri())}">{html.escape(str(quality_report))}</a>'
+    return _table(["contacts", "on the date"], rows) + f"<p>The full per-check report of the run: {link}.</p>"

@@ -98,6 +98,7 @@ final as (
         tier_counts.tier_3_accounts,
         tier_counts.disqualified_accounts,
         tier_counts.tier_1_reachable_accounts,
+        tier_counts.tier_1_accounts - tier_counts.tier_1_reachable_accounts as tier_1_unreachable_accounts,
         case
             when tier_counts.tier_1_accounts > 0
                 then tier_counts.tier_1_reachable_accounts * 1.0 / tier_counts.tier_1_accounts
