@@ -22,7 +22,7 @@ with_overrides as (
     from held
     left join overrides
         on
-            held.account_id = cast(overrides.account_id as varchar)
+            held.account_id = cast(overrides.account_id as {{ dbt.type_string() }})
             and held.score_date <= overrides.expires_on
 ),
 

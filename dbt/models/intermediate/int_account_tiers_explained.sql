@@ -45,17 +45,17 @@ explained as (
                 'surge on ''' || top_intent_topic || ''' '
                 || case
                     when top_intent_age_days = 0 then 'today' when top_intent_age_days = 1 then '1 day ago'
-                    else cast(top_intent_age_days as varchar) || ' days ago'
+                    else cast(top_intent_age_days as {{ dbt.type_string() }}) || ' days ago'
                 end
-                || case when intent_topics > 1 then ', ' || cast(intent_topics as varchar) || ' topics' else '' end
+                || case when intent_topics > 1 then ', ' || cast(intent_topics as {{ dbt.type_string() }}) || ' topics' else '' end
         end || ')' as intent_explanation,
         'engagement ' || {{ format_score('engagement_score') }} || '/20 ('
-        || cast(verified_decision_makers as varchar) || ' verified decision-maker'
+        || cast(verified_decision_makers as {{ dbt.type_string() }}) || ' verified decision-maker'
         || case when verified_decision_makers = 1 then '' else 's' end
         || case
             when scored_activities > 0
                 then
-                    ', ' || cast(scored_activities as varchar) || ' recent activit'
+                    ', ' || cast(scored_activities as {{ dbt.type_string() }}) || ' recent activit'
                     || case when scored_activities = 1 then 'y' else 'ies' end
             else ''
         end
@@ -72,7 +72,7 @@ reasoned as (
         || case
             when tier_basis = 'override'
                 then
-                    'pinned by ' || coalesce(override_owner, 'sales') || ' until ' || cast(override_expires_on as varchar)
+                    'pinned by ' || coalesce(override_owner, 'sales') || ' until ' || cast(override_expires_on as {{ dbt.type_string() }})
                     || ' (' || coalesce(override_reason, 'no reason given') || '); '
             when tier = 'disqualified' and is_excluded then exclusion_reason || '; '
             when tier = 'disqualified' then 'fit below the minimum of {{ scoring('tiers.min_fit') }}; '

@@ -101,11 +101,11 @@ flagged as (
             case when is_bounced then 'email bounced' end,
             case
                 when verification_result is not null and verification_result <> 'valid'
-                    then 'verifier result ' || verification_result || ' on ' || cast(verified_at as varchar)
+                    then 'verifier result ' || verification_result || ' on ' || cast(verified_at as {{ dbt.type_string() }})
             end,
             case
                 when verification_result = 'valid' and verified_at < verification_expired_before
-                    then 'last verified ' || cast(verified_at as varchar) || ', over {{ valid_days }} days ago'
+                    then 'last verified ' || cast(verified_at as {{ dbt.type_string() }}) || ', over {{ valid_days }} days ago'
             end,
             case
                 when verification_result is null and (last_activity_date is null or last_activity_date < stale_before)

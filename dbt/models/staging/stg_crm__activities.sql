@@ -4,7 +4,7 @@ with source as (
 
 renamed as (
     select
-        coalesce(activity_id, _source_file || ':' || cast(_row_number as varchar)) as activity_id,
+        coalesce(activity_id, _source_file || ':' || cast(_row_number as {{ dbt.type_string() }})) as activity_id,
         account_id,
         domain,
         contact_email,
