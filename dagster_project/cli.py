@@ -291,21 +291,11 @@ def print_summary(as_of: dt.date, top: int = 10) -> None:
             [as_of],
         ).fetchall():
             print(f"  {score:5.1f}  {name}\n         {reason}")
+    from dagster_project.ingest.loader import missing_sources
+
     for source, consequence in missing_sources(paths(), as_of).items():
         print(f"\nNo {source} export on or before {as_of}: {consequence}.")
     print(f'\nQuery it: duckdb -readonly {serving} "select * from account_tiers limit 10"')
-
-
-def missing_sources(locations, as_of: dt.date) -> dict[str, str]:
-    """Optional sources with no loaded export up to the date, and what the tiers lack without them."""
-    from dagster_project.ingest.loader import loaded_export_dates
-    from dagster_project.ingest.schemas import SCHEMAS
-
-    return {
-        name: schema.when_missing
-        for name, schema in SCHEMAS.items()
-        if not schema.required_for_scoring and not loaded_export_dates(locations, name, as_of)
-    }
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:

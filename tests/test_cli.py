@@ -41,8 +41,7 @@ def test_dbt_without_a_command_says_what_to_type(data_dir):
 def test_the_summary_names_the_optional_sources_that_never_landed(data_dir, sample_landing):
     import shutil
 
-    from dagster_project.cli import missing_sources
-    from dagster_project.ingest.loader import load_pending
+    from dagster_project.ingest.loader import load_pending, missing_sources
     from dagster_project.settings import paths
     from tests.conftest import SAMPLE_END
 
@@ -79,3 +78,12 @@ def test_a_run_without_a_required_source_is_refused_before_any_work(data_dir, sa
     assert result.returncode == 3
     assert f"scoring needs an export of crm_contacts dated {SAMPLE_END} or earlier" in result.stderr
     assert not (data_dir / "raw").exists()  # nothing was loaded
+
+
+def test_the_tier_report_names_the_sources_that_never_landed(sample_published_yesterday, tmp_path):
+    from dagster_project.publish.report import render_tier_report
+
+    serving = (sample_published_yesterday / "published" / "serving.duckdb").resolve()
+    page = render_tier_report(serving, tmp_path / "report.html", tmp_path / "quality.html", {"intent": "every intent score is 0"})
+    assert "<b>intent</b>: every intent score is 0" in page.read_text()
+    assert "Sources with no export yet" not in render_tier_report(serving, tmp_path / "all.html", tmp_path / "q.html").read_text()

@@ -88,6 +88,15 @@ def loaded_export_dates(paths: Paths, source: str, up_to: dt.date = dt.date.max)
     ]
 
 
+def missing_sources(paths: Paths, as_of: dt.date) -> dict[str, str]:
+    """Optional sources with no loaded export up to the date, and what the tiers lack without them."""
+    return {
+        name: schema.when_missing
+        for name, schema in SCHEMAS.items()
+        if not schema.required_for_scoring and not loaded_export_dates(paths, name, as_of)
+    }
+
+
 def _dated_folders(root: Path, prefix: str, up_to: dt.date) -> list[dt.date]:
     found = []
     for child in root.iterdir() if root.is_dir() else ():

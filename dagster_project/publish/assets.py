@@ -3,6 +3,7 @@
 import duckdb
 from dagster import AssetExecutionContext, AssetKey, BackfillPolicy, Failure, MaterializeResult, MetadataValue, asset
 
+from dagster_project.ingest.loader import missing_sources
 from dagster_project.partitions import TRANSIENT_FAILURE_RETRIES, as_of_range, daily_partitions
 from dagster_project.publish.activation import send_promotion_alerts, write_crm_files
 from dagster_project.publish.report import render_tier_report
@@ -33,7 +34,8 @@ def published_tiers(context: AssetExecutionContext, data_folder: DataFolder) -> 
     version = build_version(locations.warehouse, locations.published)
     _, as_of_end = as_of_range(context)
     summary = run_metrics(version.serving_file, as_of_end)
-    render_tier_report(version.serving_file, version.report, latest_report(locations.reports))
+    missing = missing_sources(locations, as_of_end)
+    render_tier_report(version.serving_file, version.report, latest_report(locations.reports), missing)
     switch_to(locations.published, version)
     context.log.info(f"Published {version.row_counts} as {version.folder.name}")
     return MaterializeResult(

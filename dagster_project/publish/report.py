@@ -24,7 +24,8 @@ COLORS = {"tier_1": "#1f6feb", "tier_2": "#2da44e", "tier_3": "#bf8700", "disqua
 WIDTH, HEIGHT, PAD = 640, 240, 40
 
 
-def render_tier_report(serving_db: Path, target: Path, quality_report: Path) -> Path:
+def render_tier_report(serving_db: Path, target: Path, quality_report: Path, missing: dict[str, str] | None = None) -> Path:
+    """The page; `missing` names the optional sources with no export yet and what the tiers lack."""
     with duckdb.connect(str(serving_db), read_only=True) as con:
         as_of = con.execute("select max(as_of_date) from account_tiers").fetchone()[0]
         sections = [
@@ -44,6 +45,7 @@ table{{border-collapse:collapse;width:100%}}td,th{{border:1px solid #d0d7de;padd
 <h1>Account tiers as of {as_of}</h1>
 <p class="legend">{"".join(f'<span><i class="swatch" style="background:{COLORS[t]}"></i>{LABELS[t]}</span>' for t in TIERS)}</p>
 <p>{SCORES}</p>
+{_missing(missing or {})}
 {"".join(sections)}</body></html>"""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(".tmp")
@@ -204,6 +206,13 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
     head = "".join(f"<th>{h}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
     return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _missing(missing: dict[str, str]) -> str:
+    if not missing:
+        return ""
+    items = "".join(f"<li><b>{_text(source)}</b>: {_text(consequence)}</li>" for source, consequence in missing.items())
+    return f"<p class=no>Sources with no export yet, and what these tiers lack without them:</p><ul>{items}</ul>"
 
 
 def _text(value) -> str:
