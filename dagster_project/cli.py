@@ -98,14 +98,14 @@ def run_job(start: dt.date, end: dt.date | None = None, accept_change: str | Non
     job = defs.resolve_job_def(NIGHTLY_JOB_NAME)
     # The terminal gets warnings and errors; the full event log is in the instance (and the UI).
     quiet = {"loggers": {"console": {"config": {"log_level": os.environ.get("ABM_LOG_LEVEL", "WARNING")}}}}
-    what = f"abm run {start}" if end is None or end == start else f"abm backfill {start}..{end}"
+    single = end is None or end == start
+    what = f"abm run {start}" if single else f"abm backfill {start}..{end}"
     terminal = sys.stdout
     printed = contextlib.nullcontext() if tool_log is None else _printed_to(tool_log)
     with DagsterInstance.get() as instance, data_folder_lock(data_dir(), what), printed:
         for run_id in sweep_dead_runs(instance):
             print(f"Run {run_id} was left started by a process that is gone; marked failed.", file=sys.stderr)
         tags = {ACCEPT_CHANGE_TAG: accept_change} if accept_change else {}
-        single = end is None or end == start
         partition = {"partition_key": start.isoformat()} if single else {}
         tags |= {} if single else range_tags(start, end)
         run_id = str(uuid.uuid4())
@@ -131,11 +131,6 @@ def tool_log_for(args: argparse.Namespace, what: str) -> Path | None:
     if args.verbose:
         return None
     return paths().data_dir / "logs" / f"{what}-{dt.datetime.now():%Y%m%dT%H%M%S}.log"
-
-
-def print_tool_log(log: Path | None) -> None:
-    if log is not None:
-        print(f"dbt's log of the run: {log} (--verbose shows it as it runs)")
 
 
 def report_failure(result) -> None:
@@ -207,33 +202,33 @@ def required_sources() -> list[str]:
 
 def cmd_run(args: argparse.Namespace) -> int:
     day = args.date or latest_landed_date()
-    preflight(day, day)
-    started = time.perf_counter()
-    log = tool_log_for(args, f"run-{day}")
-    result = run_job(day, accept_change=args.accept_change, tool_log=log)
-    if not result.success:
-        report_failure(result)
-        print_tool_log(log)
+    if not execute(args, day, day):
         return 1
-    print(f"Run {result.run_id} for {day} succeeded in {time.perf_counter() - started:.1f}s")
-    print_tool_log(log)
     print_summary(day)
     return 0
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:
-    preflight(args.start, args.end)
-    started = time.perf_counter()
-    log = tool_log_for(args, f"backfill-{args.start}-{args.end}")
-    result = run_job(args.start, args.end, accept_change=args.accept_change, tool_log=log)
-    if not result.success:
-        report_failure(result)
-        print_tool_log(log)
+    if not execute(args, args.start, args.end):
         return 1
-    print(f"Backfill {args.start}..{args.end} as run {result.run_id} succeeded in {time.perf_counter() - started:.1f}s")
-    print_tool_log(log)
     print_dates(args.start, args.end)
     return 0
+
+
+def execute(args: argparse.Namespace, start: dt.date, end: dt.date) -> bool:
+    """A CLI run of start..end after the preflight: progress while it works, then its outcome."""
+    preflight(start, end)
+    started = time.perf_counter()
+    what = f"run {start}" if start == end else f"backfill {start}..{end}"
+    log = tool_log_for(args, what.replace(" ", "-").replace("..", "-"))
+    result = run_job(start, end, accept_change=args.accept_change, tool_log=log)
+    if result.success:
+        print(f"{what.capitalize()} succeeded in {time.perf_counter() - started:.1f}s (Dagster run {result.run_id})")
+    else:
+        report_failure(result)
+    if log is not None:
+        print(f"dbt's log of the run: {log} (--verbose shows it as it runs)")
+    return result.success
 
 
 def print_dates(start: dt.date, end: dt.date) -> None:
