@@ -17,7 +17,8 @@ class Progress(threading.Thread):
     def __init__(self, instance: DagsterInstance, run_id: str, out: TextIO, interval: float = 0.5):
         super().__init__(daemon=True)
         self.instance, self.run_id, self.out, self.interval = instance, run_id, out, interval
-        self.seen, self.models = 0, 0
+        self.seen = 0
+        self.assets: set[str] = set()  # a backfill materializes each asset once per date: shown once
         self.stopped = threading.Event()
 
     def run(self) -> None:
@@ -40,16 +41,17 @@ class Progress(threading.Thread):
     def describe(self, event) -> str | None:
         if event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
             materialization = event.step_materialization_data.materialization
-            if event.step_key == "abm_dbt_models":
-                self.models += 1
-                return None
+            asset = materialization.asset_key.to_user_string()
             rows = materialization.metadata.get("rows_loaded")
+            if asset in self.assets:
+                return None
+            self.assets.add(asset)
             if rows is None:
                 return None
-            asset = materialization.asset_key.to_user_string()
             return f"{asset}: {rows.value:,} rows loaded" if rows.value else f"{asset}: nothing new to load"
         if event.event_type == DagsterEventType.STEP_FAILURE:
             return f"{event.step_key} FAILED"
         if event.step_key == "abm_dbt_models":
-            return f"scored: {self.models} dbt models built and tested"
+            models = sum(1 for asset in self.assets if not asset.startswith("raw/"))
+            return f"scored: {models} dbt models built and tested"
         return f"{event.step_key} done" if not event.step_key.startswith("raw__") else None
