@@ -7,10 +7,22 @@ from collections.abc import Mapping
 
 from dagster import Backoff, DailyPartitionsDefinition, RetryPolicy
 
-from dagster_project.settings import partitions_start_date, timezone
+from dagster_project.ingest.loader import first_export_date
+from dagster_project.settings import Paths, partitions_start_date, paths, timezone
+
+# With no export yet, the UI still offers the last weeks to score once exports land.
+DAYS_OFFERED_BEFORE_ANY_EXPORT = 30
+
+
+def first_scoring_date(folder: Paths, today: dt.date) -> str:
+    """ABM_START_DATE, else the data folder's first export: no date can be scored before it, so the UI
+    lists no partition that could only ever be missing."""
+    first = first_export_date(folder) or today - dt.timedelta(days=DAYS_OFFERED_BEFORE_ANY_EXPORT)
+    return partitions_start_date() or first.isoformat()
+
 
 # The latest partition is yesterday: the nightly run at 02:00 scores the day whose exports are complete.
-daily_partitions = DailyPartitionsDefinition(start_date=partitions_start_date(), timezone=timezone())
+daily_partitions = DailyPartitionsDefinition(start_date=first_scoring_date(paths(), dt.date.today()), timezone=timezone())
 
 
 # File-system and network hiccups (a share that blinks, a webhook that times out) heal on a retry;

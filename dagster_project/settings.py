@@ -75,8 +75,9 @@ def mappings_file_path() -> Path:
     return Path(os.environ.get("ABM_COLUMN_MAPPINGS", DEFAULT_MAPPINGS_FILE)).expanduser().resolve()
 
 
-def partitions_start_date() -> str:
-    return os.environ.get("ABM_START_DATE", "2025-01-01")
+def partitions_start_date() -> str | None:
+    """The first as-of date when set; by default the partitions start at the data folder's first export."""
+    return os.environ.get("ABM_START_DATE") or None
 
 
 def timezone() -> str:

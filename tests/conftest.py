@@ -94,6 +94,8 @@ def _quiet_gx():
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 
+# Tests switch data folders after the definitions are loaded: the partitions start on a fixed date.
+os.environ.setdefault("ABM_START_DATE", "2025-01-01")
 # Runs refuse to publish e-mail hashes without a key; the tests have their own, set before any fixture
 # (module-scoped pipeline runs included) starts.
 os.environ.setdefault("ABM_PII_SECRET", "test-key-not-for-production-0123456789")

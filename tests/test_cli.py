@@ -87,3 +87,20 @@ def test_the_tier_report_names_the_sources_that_never_landed(sample_published_ye
     page = render_tier_report(serving, tmp_path / "report.html", tmp_path / "quality.html", {"intent": "every intent score is 0"})
     assert "<b>intent</b>: every intent score is 0" in page.read_text()
     assert "Sources with no export yet" not in render_tier_report(serving, tmp_path / "all.html", tmp_path / "q.html").read_text()
+
+
+def test_the_partitions_start_at_the_data_folders_first_export(data_dir, monkeypatch):
+    import datetime as dt
+
+    from dagster_project.partitions import first_scoring_date
+    from dagster_project.settings import paths
+
+    monkeypatch.delenv("ABM_START_DATE")
+    today = dt.date(2026, 11, 27)
+    assert first_scoring_date(paths(), today) == "2026-10-28", "no export yet: the last 30 days"
+    for source, day in (("crm_accounts", "2026-11-02"), ("crm_contacts", "2026-10-30"), ("intent", "2026-11-01")):
+        (data_dir / "landing" / source / day).mkdir(parents=True)
+    (data_dir / "landing" / "crm_accounts" / "not-a-date").mkdir()
+    assert first_scoring_date(paths(), today) == "2026-10-30"
+    monkeypatch.setenv("ABM_START_DATE", "2026-01-01")
+    assert first_scoring_date(paths(), today) == "2026-01-01"

@@ -13,6 +13,7 @@ import duckdb
 import pytest
 
 from dagster_project.cli import run_job
+from dagster_project.publish.serving import published_docs
 from dagster_project.settings import paths
 from tests.conftest import PREVIOUS_DAY, SAMPLE_END
 
@@ -112,27 +113,54 @@ def test_a_pooled_reader_sees_each_refresh_within_its_recycle_time(published_yes
     assert {day for kind, _, day in results if kind == "held"} == {str(PREVIOUS_DAY)}, "a held connection keeps its view"
 
 
-def oldest_duckdb_reads(serving_file, tmp_path) -> list[tuple[str, str]]:
-    """Open the serving file with DuckDB 1.2.2, the oldest reader the README names, installed aside."""
-    reader = tmp_path / "duckdb-1.2"
+def run_with_packages_aside(tmp_path, requirements: list[str], script: str, *args) -> str:
+    """Run `script` in an isolated interpreter that sees only `requirements`, installed aside (a BI tool's own libraries)."""
+    target = tmp_path / "aside"
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--target", str(reader), "duckdb==1.2.2"],
+        [sys.executable, "-m", "pip", "install", "--quiet", "--target", str(target), *requirements],
         check=True,
         capture_output=True,
         timeout=300,
     )
-    script = (
-        "import duckdb; con = duckdb.connect(sys.argv[1], read_only=True); "
-        "print(duckdb.__version__, con.execute('select max(as_of_date) from account_tiers').fetchone()[0])"
-    )
     out = subprocess.run(
-        [sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(reader)!r}); {script}", str(serving_file)],
+        [sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(target)!r})\n{script}", *map(str, args)],
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert out.returncode == 0, out.stderr[-2000:]
-    return [tuple(out.stdout.split())]
+    return out.stdout
+
+
+def oldest_duckdb_reads(serving_file, tmp_path) -> list[tuple[str, str]]:
+    """Open the serving file with DuckDB 1.2.2, the oldest reader the README names."""
+    script = (
+        "import duckdb; con = duckdb.connect(sys.argv[1], read_only=True); "
+        "print(duckdb.__version__, con.execute('select max(as_of_date) from bi.account_tiers').fetchone()[0])"
+    )
+    return [tuple(run_with_packages_aside(tmp_path, ["duckdb==1.2.2"], script, serving_file).split())]
+
+
+# What the README promises a SQLAlchemy 2.1 client: queries and the list of tables work.
+SQLALCHEMY_21_CLIENT = textwrap.dedent(
+    """
+    import sqlalchemy
+    from sqlalchemy import create_engine, inspect, text
+    engine = create_engine(f"duckdb:///{sys.argv[1]}", connect_args={"read_only": True})
+    with engine.connect() as con:
+        tiers = con.execute(text("select count(distinct tier) from account_tiers")).scalar()
+    tables = inspect(engine).get_table_names()
+    print(sqlalchemy.__version__[:3], tiers, "account_tiers" in tables, "account_tier_history" in tables)
+    """
+)
+
+
+def test_a_sqlalchemy_2_1_client_queries_the_serving_file(sample_published_yesterday, tmp_path):
+    requirements = ["SQLAlchemy>=2.1,<2.2", "duckdb-engine==0.17.0", f"duckdb=={duckdb.__version__}"]
+    printed = run_with_packages_aside(
+        tmp_path, requirements, SQLALCHEMY_21_CLIENT, (sample_published_yesterday / "published" / "serving.duckdb").resolve()
+    )
+    assert printed.split() == ["2.1", "4", "True", "True"]
 
 
 def test_the_parquet_copies_are_swapped_in_whole(published_yesterday, tmp_path):
@@ -157,6 +185,12 @@ def test_the_parquet_copies_are_swapped_in_whole(published_yesterday, tmp_path):
         comments = dict(con.execute("select column_name, comment from duckdb_columns() where table_name = 'account_tiers'").fetchall())
     assert table_comment and comments["tier"] and comments["total_score"]
     assert sum(1 for text in comments.values() if text) == len(comments)  # every published column is documented
+    with duckdb.connect(str(paths().serving_db), read_only=True) as con:
+        views = con.execute(
+            "select table_name, list(column_name order by column_index) from duckdb_columns() where schema_name = 'bi' group by all"
+        ).fetchall()
+    documented = {table: list(columns) for table, (_, columns) in published_docs().items()}
+    assert dict(views) == documented, "the bi views list the documented columns in the YAML's order"
 
     assert oldest_duckdb_reads(paths().serving_db.resolve(), tmp_path) == [("1.2.2", SAMPLE_END.isoformat())]
 

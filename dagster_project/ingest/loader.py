@@ -88,6 +88,12 @@ def loaded_export_dates(paths: Paths, source: str, up_to: dt.date = dt.date.max)
     ]
 
 
+def first_export_date(paths: Paths) -> dt.date | None:
+    """The oldest export of any source, landed or loaded."""
+    firsts = [days[0] for name in SCHEMAS for days in (export_dates(paths, name), loaded_export_dates(paths, name)) if days]
+    return min(firsts, default=None)
+
+
 def missing_sources(paths: Paths, as_of: dt.date) -> dict[str, str]:
     """Optional sources with no loaded export up to the date, and what the tiers lack without them."""
     return {

@@ -90,6 +90,7 @@ def build_version(warehouse: Path, published: Path, tables: tuple[str, ...] = PU
             _comment(con, table, docs.get(table))
             counts[table] = con.execute(f"select count(*) from main.{table}").fetchone()[0]
             _write_parquet(con, table, building / "parquet")
+        _create_bi_views(con, tables, docs)
         con.execute("use memory")
         con.execute("detach warehouse")
         con.execute("detach serving")
@@ -127,15 +128,31 @@ def _comment(con: duckdb.DuckDBPyConnection, table: str, docs: tuple[str, dict[s
     description, columns = docs
     if description:
         con.execute(f"comment on table main.{table} is {_sql_text(description)}")
-    present = {
-        name
-        for (name,) in con.execute(
-            "select column_name from duckdb_columns() where database_name = 'serving' and table_name = ?", [table]
-        ).fetchall()
-    }
+    present = _serving_columns(con, table)
     for column, text in columns.items():
         if text and column in present:
             con.execute(f'comment on column main.{table}."{column}" is {_sql_text(text)}')
+
+
+def _serving_columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    query = "select column_name from duckdb_columns() where database_name = 'serving' and schema_name = 'main' and table_name = ?"
+    return {name for (name,) in con.execute(query, [table]).fetchall()}
+
+
+BI_SCHEMA = "bi"
+
+
+def _create_bi_views(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...], docs: dict[str, tuple[str, dict[str, str]]]) -> None:
+    """One view per table in the `bi` schema with the documented columns in the YAML's order: what
+    dashboards bind to, unchanged when a model reorders its columns or gains an undocumented one."""
+    con.execute(f"create schema {BI_SCHEMA}")
+    for table in tables:
+        description, columns = docs.get(table, ("", {}))
+        present = _serving_columns(con, table)
+        listed = ", ".join(f'"{column}"' for column in columns if column in present) or "*"
+        con.execute(f"create view {BI_SCHEMA}.{table} as select {listed} from main.{table}")
+        if description:
+            con.execute(f"comment on view {BI_SCHEMA}.{table} is {_sql_text(description)}")
 
 
 def _sql_text(text: str) -> str:
