@@ -13,7 +13,7 @@ import time
 import uuid
 from pathlib import Path
 
-from dagster_project.settings import REPO_ROOT, data_dir, paths
+from dagster_project.settings import ENGINES, REPO_ROOT, data_dir, paths
 
 DEMO_ACCOUNTS = 3000
 DEMO_DAYS = 21
@@ -158,6 +158,18 @@ class NotStarted(Exception):
     """A run that would fail for sure, refused before any work with what to do instead."""
 
 
+def ensure_engine_installed(engine: str) -> None:
+    import importlib.util
+    import shutil
+
+    if engine != "spark":
+        return
+    if importlib.util.find_spec("pyspark") is None or importlib.util.find_spec("dbt.adapters.spark") is None:
+        raise NotStarted("the spark engine needs pyspark and dbt-spark: pip install -e '.[spark]'")
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        raise NotStarted("the spark engine needs Java 17 (java on PATH or JAVA_HOME)")
+
+
 def preflight(start: dt.date, end: dt.date) -> None:
     """What would fail a run for sure, checked before any work: the dates, the rules, the column
     mappings, the PII key and the required sources."""
@@ -184,6 +196,7 @@ def preflight(start: dt.date, end: dt.date) -> None:
     except (ScoringConfigError, MappingError) as error:
         raise NotStarted(str(error)) from error
     pii_secret()
+    ensure_engine_installed(paths().engine)
     absent = [
         name for name in required_sources() if not export_dates(paths(), name, start) and not loaded_export_dates(paths(), name, start)
     ]
@@ -335,9 +348,10 @@ def cmd_dbt(args: argparse.Namespace) -> int:
     that can be scored) and the PII key in dbt's environment, as a run passes them."""
     import subprocess
 
+    from dagster_project.ingest.loader import loaded_sources
     from dagster_project.partitions import daily_partitions
     from dagster_project.settings import DBT_PROJECT_DIR, pii_secret, publish_contact_names, publish_emails, scoring_config_path
-    from dagster_project.transform.dbt_args import as_of_env, dbt_vars, secret_env
+    from dagster_project.transform.dbt_args import dbt_env, dbt_vars
     from dagster_project.transform.scoring_config import ScoringConfigError, load_scoring_config
 
     try:
@@ -349,8 +363,9 @@ def cmd_dbt(args: argparse.Namespace) -> int:
     dbt_args = [arg for arg in args.dbt_args if arg != "--"]
     if not dbt_args:
         raise NotStarted("name a dbt command after --, for example: abm dbt -- docs generate")
-    env = {**os.environ, "ABM_DATA_DIR": str(data_dir()), **as_of_env(day, day), **secret_env(pii_secret())}
-    command = [str(Path(sys.executable).with_name("dbt")), *dbt_args, "--vars", variables]
+    env = {**os.environ, **dbt_env(data_dir(), day, day, pii_secret(), loaded_sources(paths(), day))}
+    target = [] if "--target" in dbt_args else ["--target", paths().engine]
+    command = [str(Path(sys.executable).with_name("dbt")), *dbt_args, "--vars", variables, *target]
     return subprocess.run(command, cwd=DBT_PROJECT_DIR, env=env, check=False).returncode
 
 
@@ -377,6 +392,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="abm", description=__doc__)
     parser.add_argument("--version", action="version", version=f"abm {package_version()}")
     parser.add_argument("--data-dir", metavar="PATH", help="the data folder (default: ABM_DATA_DIR, else data/ in the repository)")
+    parser.add_argument("--engine", choices=ENGINES, help="the engine dbt builds on (default: ABM_ENGINE, else duckdb)")
     parser.add_argument("--verbose", action="store_true", help="show tracebacks of unexpected errors")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -447,14 +463,16 @@ COMMANDS = {
 
 def main(argv: list[str] | None = None) -> int:
     from dagster_project.runs import DataFolderBusy
-    from dagster_project.settings import PiiSecretError
+    from dagster_project.settings import EngineError, PiiSecretError
 
     args = build_parser().parse_args(argv)
     if args.data_dir:
         os.environ["ABM_DATA_DIR"] = str(Path(args.data_dir).expanduser().resolve())
+    if args.engine:
+        os.environ["ABM_ENGINE"] = args.engine
     try:
         return COMMANDS[args.command](args)
-    except (NotStarted, DataFolderBusy, PiiSecretError) as error:
+    except (NotStarted, DataFolderBusy, PiiSecretError, EngineError) as error:
         print(f"Not started: {error}", file=sys.stderr)
         return 3
     except OSError as error:

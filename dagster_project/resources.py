@@ -20,7 +20,7 @@ class DataFolder(ConfigurableResource):
 
     @property
     def paths(self) -> settings.Paths:
-        return settings.Paths(Path(self.path).expanduser().resolve()) if self.path else settings.paths()
+        return settings.Paths(Path(self.path).expanduser().resolve(), settings.engine()) if self.path else settings.paths()
 
 
 class ScoringRules(ConfigurableResource):

@@ -13,9 +13,13 @@ DEFAULT_SCORING_CONFIG = REPO_ROOT / "config" / "scoring.yml"
 DEFAULT_MAPPINGS_FILE = REPO_ROOT / "config" / "column_mappings.yml"
 
 
+ENGINES = ("duckdb", "spark")
+
+
 @dataclass(frozen=True)
 class Paths:
     data_dir: Path
+    engine: str = "duckdb"
 
     @property
     def landing(self) -> Path:
@@ -31,7 +35,14 @@ class Paths:
 
     @property
     def warehouse(self) -> Path:
-        return self.data_dir / "warehouse.duckdb"
+        """What the checks and the publish read the built tables from: DuckDB's warehouse, or on Spark a
+        DuckDB file of views over the Spark tables' Parquet (transform/spark_tables.py)."""
+        return self.spark / "tables.duckdb" if self.engine == "spark" else self.data_dir / "warehouse.duckdb"
+
+    @property
+    def spark(self) -> Path:
+        """A Spark build's tables (warehouse/), their column types (schemas/) and its metastore."""
+        return self.data_dir / "spark"
 
     @property
     def published(self) -> Path:
@@ -64,7 +75,19 @@ def data_dir() -> Path:
 
 
 def paths() -> Paths:
-    return Paths(data_dir())
+    return Paths(data_dir(), engine())
+
+
+class EngineError(ValueError):
+    pass
+
+
+def engine() -> str:
+    """The engine dbt builds on: ABM_ENGINE, duckdb (the default) or spark."""
+    name = os.environ.get("ABM_ENGINE", "duckdb").strip().lower() or "duckdb"
+    if name not in ENGINES:
+        raise EngineError(f"ABM_ENGINE={name!r}: expected one of {', '.join(ENGINES)}")
+    return name
 
 
 def scoring_config_path() -> Path:

@@ -7,13 +7,13 @@ import json
 
 import pytest
 
-from dagster_project.transform.dbt_args import as_of_env, dbt_build_args
+from dagster_project.transform.dbt_args import as_of_env, dbt_build_args, dbt_env, padded_keys
 
 
 def test_one_build_with_the_rules_as_vars():
     args = dbt_build_args({"tiers": {"tier_1_cap": 5}})
     assert args[:2] == ["build", "--vars"]
-    assert args[3:] == ["--exclude-resource-type", "unit_test"]
+    assert args[3:] == ["--target", "duckdb", "--exclude-resource-type", "unit_test"]
     assert json.loads(args[2]) == {"scoring": {"tiers": {"tier_1_cap": 5}}, "publish_emails": False, "publish_contact_names": False}
 
 
@@ -28,6 +28,24 @@ def test_the_as_of_range_goes_in_the_environment():
         "ABM_AS_OF_START": "2026-01-01",
         "ABM_AS_OF_END": "2026-01-31",
     }
+
+
+def test_the_engine_picks_the_dbt_target():
+    assert dbt_build_args({}, engine="spark")[3:5] == ["--target", "spark"]
+
+
+def test_dbt_gets_the_data_folder_the_range_the_key_and_the_loaded_sources(tmp_path):
+    import hashlib
+    import hmac
+
+    env = dbt_env(tmp_path, dt.date(2026, 1, 1), dt.date(2026, 1, 2), "a-key-of-sixteen-chars", ["intent", "crm_accounts"])
+    assert env["ABM_DATA_DIR"] == str(tmp_path) and env["ABM_AS_OF_END"] == "2026-01-02"
+    assert env["ABM_RAW_SOURCES"] == "crm_accounts,intent"
+    # Spark's keyed_hash composes HMAC from the padded keys: the same digest as Python's hmac.
+    inner, outer = bytes.fromhex(env["DBT_ENV_SECRET_ABM_HMAC_INNER"]), bytes.fromhex(env["DBT_ENV_SECRET_ABM_HMAC_OUTER"])
+    assert (inner, outer) == padded_keys(b"a-key-of-sixteen-chars")
+    digest = hashlib.sha256(outer + hashlib.sha256(inner + b"ana@example.com").digest()).hexdigest()
+    assert digest == hmac.new(b"a-key-of-sixteen-chars", b"ana@example.com", hashlib.sha256).hexdigest()
 
 
 def test_publishing_emails_is_opt_in():

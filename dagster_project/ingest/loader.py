@@ -88,6 +88,11 @@ def loaded_export_dates(paths: Paths, source: str, up_to: dt.date = dt.date.max)
     ]
 
 
+def loaded_sources(paths: Paths, up_to: dt.date) -> list[str]:
+    """The sources with an export loaded on or before a date."""
+    return [name for name in SCHEMAS if loaded_export_dates(paths, name, up_to)]
+
+
 def first_export_date(paths: Paths) -> dt.date | None:
     """The oldest export of any source, landed or loaded."""
     firsts = [days[0] for name in SCHEMAS for days in (export_dates(paths, name), loaded_export_dates(paths, name)) if days]

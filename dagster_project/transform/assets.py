@@ -8,13 +8,15 @@ import duckdb
 from dagster import AssetExecutionContext, BackfillPolicy, Failure
 from dagster_dbt import DagsterDbtTranslator, dbt_assets
 
+from dagster_project.ingest.loader import loaded_sources
 from dagster_project.partitions import as_of_range, daily_partitions
 from dagster_project.resources import DataFolder, ScoringRules
 from dagster_project.runs import ensure_free
 from dagster_project.settings import PiiSecretError, pii_secret, publish_contact_names, publish_emails
-from dagster_project.transform.dbt_args import as_of_env, dbt_build_args, secret_env
+from dagster_project.transform.dbt_args import dbt_build_args, dbt_env
 from dagster_project.transform.project import dbt_project
 from dagster_project.transform.resource import AbmDbtCliResource, environment_of_subprocesses, keep_parse, run_target_path
+from dagster_project.transform.spark_tables import expose_spark_tables
 
 
 def describe_dbt_test(test: Mapping[str, Any]) -> str:
@@ -68,16 +70,18 @@ def abm_dbt_models(context: AssetExecutionContext, dbt: AbmDbtCliResource, data_
     except PiiSecretError as error:
         raise Failure(description=str(error), allow_retries=False) from error
     ensure_free(locations.data_dir)
-    ensure_warehouse_writable(locations.warehouse)
-    context.log.info(f"Scoring as of {as_of_start} to {as_of_end} in one dbt invocation")
+    if locations.engine == "duckdb":
+        ensure_warehouse_writable(locations.warehouse)
+    context.log.info(f"Scoring as of {as_of_start} to {as_of_end} in one dbt invocation on {locations.engine}")
     target = run_target_path(locations.dbt_target, context.run_id)
-    args = dbt_build_args(scoring, publish_emails(), publish_contact_names())
-    # dbt reads the data folder (its profile), the as-of range and the PII key from its environment.
-    dbt_env = {"ABM_DATA_DIR": str(locations.data_dir), **as_of_env(as_of_start, as_of_end), **secret_env(secret)}
-    with environment_of_subprocesses(dbt_env):
+    args = dbt_build_args(scoring, publish_emails(), publish_contact_names(), locations.engine)
+    loaded = loaded_sources(locations, as_of_end)
+    with environment_of_subprocesses(dbt_env(locations.data_dir, as_of_start, as_of_end, secret, loaded)):
         invocation = dbt.cli(args, context=context, target_path=target)
     yield from invocation.stream()
     keep_parse(locations.dbt_target, target)
+    if locations.engine == "spark":
+        expose_spark_tables(locations)
 
 
 def ensure_warehouse_writable(warehouse: Path) -> None:

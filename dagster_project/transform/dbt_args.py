@@ -9,7 +9,9 @@ the previous run's parse.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+from pathlib import Path
 from typing import Any
 
 AS_OF_START_ENV = "ABM_AS_OF_START"
@@ -17,15 +19,40 @@ AS_OF_END_ENV = "ABM_AS_OF_END"
 
 
 SECRET_KEY_ENV = "DBT_ENV_SECRET_ABM_PII_KEY"  # read by dagster_project/transform/dbt_secrets.py
+# HMAC's padded keys, which dbt/profiles.yml hands to Spark as session settings.
+SPARK_HMAC_ENV = ("DBT_ENV_SECRET_ABM_HMAC_INNER", "DBT_ENV_SECRET_ABM_HMAC_OUTER")
+RAW_SOURCES_ENV = "ABM_RAW_SOURCES"
+SHA256_BLOCK_SIZE = 64
 
 
 def dbt_vars(scoring: dict[str, Any], publish_emails: bool = False, publish_contact_names: bool = False) -> dict:
     return {"scoring": scoring, "publish_emails": publish_emails, "publish_contact_names": publish_contact_names}
 
 
+def padded_keys(key: bytes) -> tuple[bytes, bytes]:
+    """HMAC's (key XOR ipad, key XOR opad), RFC 2104."""
+    if len(key) > SHA256_BLOCK_SIZE:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(SHA256_BLOCK_SIZE, b"\0")
+    return bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key)
+
+
 def secret_env(pii_secret: str) -> dict[str, str]:
-    """The PII key for dbt: an environment variable dbt scrubs from its logs, never a var or SQL."""
-    return {SECRET_KEY_ENV: pii_secret}
+    """The PII key for dbt: environment variables dbt scrubs from its logs, never a var or SQL (the key
+    for DuckDB's plugin, its padded forms for Spark's session)."""
+    inner, outer = padded_keys(pii_secret.encode())
+    return {SECRET_KEY_ENV: pii_secret, SPARK_HMAC_ENV[0]: inner.hex(), SPARK_HMAC_ENV[1]: outer.hex()}
+
+
+def dbt_env(data_dir: Path, as_of_start: dt.date, as_of_end: dt.date, pii_secret: str, loaded_sources: list[str]) -> dict[str, str]:
+    """What dbt reads from its environment: the data folder (its profile), the as-of range, the PII
+    key, and the sources with a loaded export (Spark's SQL cannot list files)."""
+    return {
+        "ABM_DATA_DIR": str(data_dir),
+        **as_of_env(as_of_start, as_of_end),
+        **secret_env(pii_secret),
+        RAW_SOURCES_ENV: ",".join(sorted(loaded_sources)),
+    }
 
 
 def as_of_env(as_of_start: dt.date, as_of_end: dt.date) -> dict[str, str]:
@@ -34,10 +61,12 @@ def as_of_env(as_of_start: dt.date, as_of_end: dt.date) -> dict[str, str]:
     return {AS_OF_START_ENV: as_of_start.isoformat(), AS_OF_END_ENV: as_of_end.isoformat()}
 
 
-def dbt_build_args(scoring: dict[str, Any], publish_emails: bool = False, publish_contact_names: bool = False) -> list[str]:
-    """`dbt build` for one run: one invocation scores every date of the as-of range.
+def dbt_build_args(
+    scoring: dict[str, Any], publish_emails: bool = False, publish_contact_names: bool = False, engine: str = "duckdb"
+) -> list[str]:
+    """`dbt build` for one run on the engine's target: one invocation scores every date of the as-of range.
 
     Unit tests check the SQL, not the data: they run in the test suite, not in every nightly build.
     """
     variables = json.dumps(dbt_vars(scoring, publish_emails, publish_contact_names), sort_keys=True)
-    return ["build", "--vars", variables, "--exclude-resource-type", "unit_test"]
+    return ["build", "--vars", variables, "--target", engine, "--exclude-resource-type", "unit_test"]

@@ -7,21 +7,13 @@ logs) and becomes two session variables holding HMAC-SHA-256's inner and outer p
 
 from __future__ import annotations
 
-import hashlib
 import os
 
 from dbt.adapters.duckdb.plugins import BasePlugin
 
-KEY_VARIABLE = "DBT_ENV_SECRET_ABM_PII_KEY"
-BLOCK_SIZE = 64  # SHA-256's block size in bytes
+from dagster_project.transform.dbt_args import SECRET_KEY_ENV, padded_keys
 
-
-def padded_keys(key: bytes) -> tuple[bytes, bytes]:
-    """HMAC's (key XOR ipad, key XOR opad), RFC 2104."""
-    if len(key) > BLOCK_SIZE:
-        key = hashlib.sha256(key).digest()
-    key = key.ljust(BLOCK_SIZE, b"\0")
-    return bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key)
+KEY_VARIABLE = SECRET_KEY_ENV
 
 
 class Plugin(BasePlugin):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-from jinja2 import pass_context
+from jinja2 import Undefined, pass_context
 
 _RULES = Path(__file__).resolve().parents[2] / "config" / "scoring.yml"
 
@@ -44,7 +44,7 @@ class adapter:  # noqa: N801 - the name dbt gives it
     def dispatch(context, name, package=None):
         """The DuckDB implementation of a dispatched project macro, else its default."""
         found = context.resolve(f"duckdb__{name}")
-        return found if callable(found) else context.resolve(f"default__{name}")
+        return context.resolve(f"default__{name}") if isinstance(found, Undefined) else found
 
 
 class dbt:  # noqa: N801 - dbt's cross-database macros, written as dbt-duckdb writes them

@@ -10,11 +10,11 @@
     {%- endfor -%}
     {%- for key, play in rows %}
     select
-        cast({{ sql_literal(key) }} as varchar) as play_key,
-        cast({{ sql_literal(play['motion']) }} as varchar) as play_motion,
-        cast({{ sql_literal(play['channels'] | join(', ')) }} as varchar) as play_channels,
-        cast({{ sql_literal(play['cadence']) }} as varchar) as play_cadence,
-        cast({{ sql_literal(play['owner_role']) }} as varchar) as play_owner_role,
+        cast({{ sql_literal(key) }} as {{ dbt.type_string() }}) as play_key,
+        cast({{ sql_literal(play['motion']) }} as {{ dbt.type_string() }}) as play_motion,
+        cast({{ sql_literal(play['channels'] | join(', ')) }} as {{ dbt.type_string() }}) as play_channels,
+        cast({{ sql_literal(play['cadence']) }} as {{ dbt.type_string() }}) as play_cadence,
+        cast({{ sql_literal(play['owner_role']) }} as {{ dbt.type_string() }}) as play_owner_role,
         cast({{ play['sla_days'] }} as integer) as play_sla_days
     {{ "union all" if not loop.last }}
     {%- endfor %}

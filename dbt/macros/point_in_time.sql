@@ -37,7 +37,7 @@
             select distinct _export_date as export_date from {{ raw_source(table_name) }}
             where _export_date <= {{ as_of_end() }}
         )
-        select cast(export_date as varchar) from exports
+        select cast(export_date as {{ dbt.type_string() }}) from exports
         where export_date >= coalesce(
             (select max(export_date) from exports where export_date <= {{ series_start() }}),
             cast('1900-01-01' as date))

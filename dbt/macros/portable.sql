@@ -14,14 +14,17 @@
     {{ return(adapter.dispatch('format_thousands', 'abm_tiering')(expression)) }}
 {%- endmacro %}
 {% macro default__format_thousands(expression) -%}
-    cast({{ expression }} as varchar)
+    cast({{ expression }} as {{ dbt.type_string() }})
+{%- endmacro %}
+{% macro spark__format_thousands(expression) -%}
+    format_number(cast({{ expression }} as bigint), 0)
 {%- endmacro %}
 {% macro duckdb__format_thousands(expression) -%}
     format('{:,}', cast({{ expression }} as bigint))
 {%- endmacro %}
 
 {% macro format_score(expression) -%}
-    cast(cast(round({{ expression }}) as integer) as varchar)
+    cast(cast(round({{ expression }}) as integer) as {{ dbt.type_string() }})
 {%- endmacro %}
 
 {# The value of `expression` from the row with the highest `order_by` in the group. #}
@@ -62,6 +65,35 @@
     case when {{ expression }} is not null then sha256(
         getvariable('abm_hmac_outer') || unhex(sha256(getvariable('abm_hmac_inner') || encode({{ expression }})))
     ) end
+{%- endmacro %}
+
+{% macro spark__keyed_hash(expression) -%}
+    {#- The padded keys reach Spark as session settings from the profile (server_side_parameters), substituted when Spark parses. -#}
+    case when {{ expression }} is not null then sha2(
+        concat(unhex('${spark.abm.hmac_outer}'), unhex(sha2(concat(unhex('${spark.abm.hmac_inner}'), encode({{ expression }}, 'UTF-8')), 256))), 256
+    ) end
+{%- endmacro %}
+
+{#
+  A string as an SQL literal. DuckDB reads backslashes as they are and doubles quotes; Spark reads
+  backslash escapes (so '\bchief\b' would be a backspace) and ends a literal at a doubled quote.
+#}
+{% macro string_literal(value) -%}
+    {{ return(adapter.dispatch('string_literal', 'abm_tiering')(value)) }}
+{%- endmacro %}
+{% macro default__string_literal(value) -%}
+    '{{ value | replace("'", "''") }}'
+{%- endmacro %}
+{% macro spark__string_literal(value) -%}
+    '{{ value | replace("\\", "\\\\") | replace("'", "\\'") }}'
+{%- endmacro %}
+
+{#
+  dbt-spark's listagg drops the order and gives '' for no rows; Spark 4's own listagg keeps both
+  as DuckDB does (found through the dispatch search order in dbt_project.yml).
+#}
+{% macro spark__listagg(measure, delimiter_text, order_by_clause, limit_num) -%}
+    listagg({{ measure }}, {{ delimiter_text }}){% if order_by_clause %} within group ({{ order_by_clause }}){% endif %}
 {%- endmacro %}
 
 {# One row per item of a delimited list (e.g. HubSpot's merged record ids). #}

@@ -8,16 +8,38 @@
         {%- set node = graph.sources['source.abm_tiering.raw.' ~ table_name] -%}
         (select
         {%- for name, column in node.columns.items() %}
-            cast(null as {{ column.data_type }}) as {{ name }}{{ "," if not loop.last }}
+            cast(null as {{ dbt.type_string() if column.data_type == 'varchar' else column.data_type }}) as {{ name }}{{ "," if not loop.last }}
         {%- endfor %}
         where 1 = 0)
     {%- else -%}
-        {{ relation }}
+        {{ raw_relation(relation, table_name) }}
     {%- endif -%}
 {% endmacro %}
 
+{# DuckDB reads the source's external_location; Spark reads the source's folder of Parquet as it is. #}
+{% macro raw_relation(relation, table_name) %}
+    {{ return(adapter.dispatch('raw_relation', 'abm_tiering')(relation, table_name)) }}
+{% endmacro %}
+{% macro default__raw_relation(relation, table_name) %}{{ relation }}{% endmacro %}
+{% macro spark__raw_relation(relation, table_name) -%}
+    parquet.`{{ raw_location() }}/{{ table_name }}`
+{%- endmacro %}
+
+{# Where the raw layer is: the data folder's raw/, or ABM_RAW_URI (an object-store URI a cluster reads). #}
+{% macro raw_location() %}
+    {{ return(env_var('ABM_RAW_URI', '') or env_var('ABM_DATA_DIR', '../data') ~ '/raw') }}
+{% endmacro %}
+
 {% macro abm_raw_files_exist(table_name) %}
-    {%- set pattern = env_var('ABM_DATA_DIR', '../data') ~ '/raw/' ~ table_name ~ '/*/*.parquet' -%}
+    {{ return(adapter.dispatch('abm_raw_files_exist', 'abm_tiering')(table_name)) }}
+{% endmacro %}
+{% macro default__abm_raw_files_exist(table_name) %}
+    {%- set pattern = raw_location() ~ '/' ~ table_name ~ '/*/*.parquet' -%}
     {%- set found = run_query("select count(*) from glob('" ~ pattern ~ "')") -%}
     {{ return(found.columns[0].values()[0] > 0) }}
+{% endmacro %}
+{# Spark SQL cannot list files: the pipeline names the loaded sources (ABM_RAW_SOURCES); by hand, all are. #}
+{% macro spark__abm_raw_files_exist(table_name) %}
+    {%- set loaded = env_var('ABM_RAW_SOURCES', '') -%}
+    {{ return(not loaded or table_name in loaded.split(',')) }}
 {% endmacro %}

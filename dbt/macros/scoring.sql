@@ -20,7 +20,7 @@
 
 {% macro sql_literal(value) -%}
     {%- if value is none -%} null
-    {%- elif value is string -%} '{{ value | replace("'", "''") }}'
+    {%- elif value is string -%} {{ string_literal(value) }}
     {%- elif value is sameas true or value is sameas false -%} {{ 'true' if value else 'false' }}
     {%- else -%} {{ value }}
     {%- endif -%}
@@ -30,10 +30,10 @@
 {% macro mapping_values(path, key_name, value_name, value_type='double') %}
     {%- set mapping = scoring(path) or {} -%}
     {%- if mapping | length == 0 -%}
-        select cast(null as varchar) as {{ key_name }}, cast(null as {{ value_type }}) as {{ value_name }} where 1 = 0
+        select cast(null as {{ dbt.type_string() }}) as {{ key_name }}, cast(null as {{ value_type }}) as {{ value_name }} where 1 = 0
     {%- else -%}
         {%- for key, value in mapping.items() %}
-        select cast({{ sql_literal(key) }} as varchar) as {{ key_name }}, cast({{ sql_literal(value) }} as {{ value_type }}) as {{ value_name }}
+        select cast({{ sql_literal(key) }} as {{ dbt.type_string() }}) as {{ key_name }}, cast({{ sql_literal(value) }} as {{ value_type }}) as {{ value_name }}
         {{ "union all" if not loop.last }}
         {%- endfor -%}
     {%- endif -%}
@@ -43,10 +43,10 @@
 {% macro list_values(path, column_name) %}
     {%- set items = scoring(path) or [] -%}
     {%- if items | length == 0 -%}
-        select cast(null as varchar) as {{ column_name }} where 1 = 0
+        select cast(null as {{ dbt.type_string() }}) as {{ column_name }} where 1 = 0
     {%- else -%}
         {%- for item in items %}
-        select cast({{ sql_literal(item) }} as varchar) as {{ column_name }}
+        select cast({{ sql_literal(item) }} as {{ dbt.type_string() }}) as {{ column_name }}
         {{ "union all" if not loop.last }}
         {%- endfor -%}
     {%- endif -%}

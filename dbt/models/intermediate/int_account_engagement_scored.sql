@@ -13,7 +13,7 @@ with activities as (
 
 activity_points as ({{ mapping_values('engagement.activity_points', 'activity_type', 'points') }}),
 
-triggers as ({{ mapping_values('clusters.triggers', 'activity_type', 'cluster', 'varchar') }}),
+triggers as ({{ mapping_values('clusters.triggers', 'activity_type', 'cluster', dbt.type_string()) }}),
 
 account_map as (
     select * from {{ ref('int_account_ids_mapped') }}

@@ -46,7 +46,7 @@ performance as (
         sum(case when is_won then 1 else 0 end) as won_opportunities,
         case
             when sum(case when is_closed then 1 else 0 end) > 0
-                then 1.0 * sum(case when is_won then 1 else 0 end) / sum(case when is_closed then 1 else 0 end)
+                then cast(sum(case when is_won then 1 else 0 end) as double) / sum(case when is_closed then 1 else 0 end)
         end as win_rate,
         sum(case when not is_closed then amount else 0 end) as open_pipeline_amount,
         sum(case when is_won then amount else 0 end) as won_amount,

@@ -14,7 +14,7 @@ summary as (
         round(avg(intent_score), 4) as avg_intent_score,
         round(avg(engagement_score), 4) as avg_engagement_score,
         sum(case when is_reachable then 1 else 0 end) as reachable_accounts,
-        avg(case when is_reachable then 1.0 else 0.0 end) as reachable_share
+        avg(case when is_reachable then cast(1 as double) else 0 end) as reachable_share
     from history
     group by as_of_date, tier
 )

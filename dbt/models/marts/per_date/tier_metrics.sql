@@ -14,7 +14,7 @@ tier_shares as (
     select
         as_of_date,
         tier,
-        count(*) * 1.0 / sum(count(*)) over (partition by as_of_date) as share
+        cast(count(*) as double) / sum(count(*)) over (partition by as_of_date) as share
     from history
     group by as_of_date, tier
 ),
@@ -101,20 +101,20 @@ final as (
         tier_counts.tier_1_accounts - tier_counts.tier_1_reachable_accounts as tier_1_unreachable_accounts,
         case
             when tier_counts.tier_1_accounts > 0
-                then tier_counts.tier_1_reachable_accounts * 1.0 / tier_counts.tier_1_accounts
-            else 0.0
+                then cast(tier_counts.tier_1_reachable_accounts as double) / tier_counts.tier_1_accounts
+            else cast(0 as double)
         end as tier_1_reachable_share,
         case
             when tier_counts.tier_1_accounts > 0
-                then 1.0 - tier_counts.tier_1_reachable_accounts * 1.0 / tier_counts.tier_1_accounts
-            else 0.0
+                then 1 - cast(tier_counts.tier_1_reachable_accounts as double) / tier_counts.tier_1_accounts
+            else cast(0 as double)
         end as unreachable_tier_1_share,
-        tier_counts.disqualified_accounts * 1.0 / tier_counts.accounts as disqualified_share,
+        cast(tier_counts.disqualified_accounts as double) / tier_counts.accounts as disqualified_share,
         coalesce(movements.promotions, 0) as promotions,
         coalesce(movements.demotions, 0) as demotions,
         coalesce(movements.promotions, 0) + coalesce(movements.demotions, 0) as tier_changes,
-        coalesce(movements.demotions, 0) * 1.0 / tier_counts.accounts as demotion_share,
-        coalesce(share_shifts.max_tier_share_shift, 0.0) as max_tier_share_shift,
+        cast(coalesce(movements.demotions, 0) as double) / tier_counts.accounts as demotion_share,
+        coalesce(share_shifts.max_tier_share_shift, 0) as max_tier_share_shift,
         coalesce(contact_counts.contacts, 0) as contacts,
         coalesce(contact_counts.stale_contacts, 0) as stale_contacts,
         coalesce(contact_counts.unverified_contacts, 0) as unverified_contacts,

@@ -1,0 +1,43 @@
+"""Spark's tables as DuckDB sees them: what the checks and the publish read after a Spark build.
+
+A Spark build leaves each model as a folder of Parquet (spark/warehouse/abm.db/<model>/, the per-date
+marts partitioned by as_of_date) and, for each mart, an empty Parquet file of its columns
+(spark/schemas/<mart>/, written by dbt's on-run-end hook: a partitioned mart with no rows has no file
+at all). One DuckDB file of views over them, spark/tables.duckdb, then stands where DuckDB's warehouse
+stands: the checks and the publish read it the same way, whichever engine built the tables.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+
+from dagster_project.settings import Paths
+
+SPARK_SCHEMA = "abm"  # the schema of the spark target in dbt/profiles.yml
+
+
+def spark_table_folder(paths: Paths, table: str) -> Path:
+    return paths.spark / "warehouse" / f"{SPARK_SCHEMA}.db" / table
+
+
+def spark_table_relation(paths: Paths, table: str) -> str:
+    """A DuckDB relation over a Spark table's Parquet: its rows, or its columns when it has none."""
+    folder = spark_table_folder(paths, table)
+    if any(folder.rglob("*.parquet")):
+        return f"read_parquet('{folder}/**/*.parquet', hive_partitioning = true)"
+    return f"read_parquet('{paths.spark / 'schemas' / table}/*.parquet')"
+
+
+def expose_spark_tables(paths: Paths) -> list[str]:
+    """Write spark/tables.duckdb with one view per built mart, replacing the previous file in one rename."""
+    marts = sorted(p.name for p in (paths.spark / "schemas").iterdir() if p.is_dir()) if (paths.spark / "schemas").is_dir() else []
+    staged = paths.warehouse.with_suffix(".staged")
+    staged.unlink(missing_ok=True)
+    with duckdb.connect(str(staged)) as con:
+        for table in marts:
+            con.execute(f"create view main.{table} as select * from {spark_table_relation(paths, table)}")
+    os.replace(staged, paths.warehouse)
+    return marts
