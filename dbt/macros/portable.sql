@@ -78,13 +78,13 @@
   A string as an SQL literal. DuckDB reads backslashes as they are and doubles quotes; Spark reads
   backslash escapes (so '\bchief\b' would be a backspace) and ends a literal at a doubled quote.
 #}
-{% macro string_literal(value) -%}
-    {{ return(adapter.dispatch('string_literal', 'abm_tiering')(value)) }}
+{% macro text_literal(value) -%}
+    {{ return(adapter.dispatch('text_literal', 'abm_tiering')(value)) }}
 {%- endmacro %}
-{% macro default__string_literal(value) -%}
+{% macro default__text_literal(value) -%}
     '{{ value | replace("'", "''") }}'
 {%- endmacro %}
-{% macro spark__string_literal(value) -%}
+{% macro spark__text_literal(value) -%}
     '{{ value | replace("\\", "\\\\") | replace("'", "\\'") }}'
 {%- endmacro %}
 

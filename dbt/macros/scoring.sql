@@ -20,7 +20,7 @@
 
 {% macro sql_literal(value) -%}
     {%- if value is none -%} null
-    {%- elif value is string -%} {{ string_literal(value) }}
+    {%- elif value is string -%} {{ text_literal(value) }}
     {%- elif value is sameas true or value is sameas false -%} {{ 'true' if value else 'false' }}
     {%- else -%} {{ value }}
     {%- endif -%}

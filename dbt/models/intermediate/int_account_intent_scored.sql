@@ -16,9 +16,10 @@ decayed as (
         topics.weight,
         signals.score,
         {{ dbt.datediff('signals.signal_date', 'scoring_dates.score_date', 'day') }} as age_days,
+        -- in doubles: Spark reads 14.0 as a decimal and would cut the exponent to six places
         signals.score * power(
-            0.5, {{ dbt.datediff('signals.signal_date', 'scoring_dates.score_date', 'day') }}
-            / {{ scoring('intent.half_life_days') }}.0
+            0.5, cast({{ dbt.datediff('signals.signal_date', 'scoring_dates.score_date', 'day') }} as double)
+            / {{ scoring('intent.half_life_days') }}
         ) as strength
     from {{ ref('int_scoring_dates') }} as scoring_dates
     inner join signals
@@ -33,33 +34,49 @@ decayed as (
         and signals.domain is not null
 ),
 
+-- Ranks are taken on rounded strengths with a tie-break: engines compute power() to different last
+-- bits, and a tie (a 0.8-weighted 65 against a 1.0-weighted 52) must name the same topic everywhere.
+strongest_per_topic as (
+    select
+        *,
+        row_number() over (
+            partition by score_date, domain, topic
+            order by round(strength, 9) desc, age_days asc, score desc
+        ) as rank_in_topic
+    from decayed
+),
+
 per_topic as (
     select
         score_date,
         domain,
         topic,
-        max(weight) as weight,
-        max(strength) as strength,
-        {{ arg_max('age_days', 'strength') }} as age_days,
-        {{ arg_max('score', 'strength') }} as signal_score
-    from decayed
-    group by score_date, domain, topic
+        weight,
+        strength,
+        age_days,
+        score as signal_score,
+        row_number() over (
+            partition by score_date, domain
+            order by round(weight * strength, 9) desc, topic asc
+        ) as rank_in_domain
+    from strongest_per_topic
+    where rank_in_topic = 1
 ),
 
 per_domain as (
     select
         score_date,
         domain,
-        -- summed as decimals: a sum of doubles depends on the order a parallel aggregate adds in,
-        -- and at x.xx5 that order decided the rounded score
+        -- summed as decimals of six places: a sum of doubles depends on the order a parallel
+        -- aggregate adds in, and at x.xx5 that order (or an engine's last bit) decided the score
         cast(
-            round(least(30, sum(cast(weight * strength / 100.0 * {{ scoring('intent.points_per_topic') }} as decimal(38, 12)))), 2)
+            round(least(30, sum(cast(round(weight * strength / 100 * {{ scoring('intent.points_per_topic') }}, 6) as decimal(38, 6)))), 2)
             as double
         ) as intent_score,
         count(*) as intent_topics,
-        {{ arg_max('topic', 'weight * strength') }} as top_intent_topic,
-        {{ arg_max('age_days', 'weight * strength') }} as top_intent_age_days,
-        {{ arg_max('signal_score', 'weight * strength') }} as top_intent_signal_score
+        max(case when rank_in_domain = 1 then topic end) as top_intent_topic,
+        max(case when rank_in_domain = 1 then age_days end) as top_intent_age_days,
+        max(case when rank_in_domain = 1 then signal_score end) as top_intent_signal_score
     from per_topic
     group by score_date, domain
 )
