@@ -2,7 +2,8 @@
 
 Both engines run the whole pipeline (ingest, dbt, the checks, the publish) for a range and then for an
 earlier date (an out-of-order backfill); every mart, with its full history, and every intermediate
-model of the last run are compared, so a difference points at the model that makes it.
+model of the last run are compared, so a difference points at the model that makes it; then the
+models' dbt unit tests run on Spark.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -94,3 +97,14 @@ def test_duckdb_and_spark_build_the_same_tables(sample_loaded, tmp_path, monkeyp
     assert len(found) > 25, sorted(found)
     assert {model: problem for model, problem in found.items() if problem} == {}
     assert history_dates == 3, "the range and the earlier date, each its own partition"
+
+    # The models' unit tests (fixtures in, rows out) hold on Spark too.
+    abm = Path(sys.executable).with_name("abm")
+    unit_tests = subprocess.run(
+        [str(abm), "--engine", "spark", "--data-dir", str(on_spark.data_dir), "dbt", "--", "test", "--select", "resource_type:unit_test"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert unit_tests.returncode == 0, unit_tests.stdout[-4000:]
+    assert "ERROR=0" in unit_tests.stdout and "PASS=0" not in unit_tests.stdout
