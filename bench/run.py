@@ -89,7 +89,7 @@ def run_measured(command: list[str], env: dict[str, str]) -> tuple[float, Memory
     return time.time() - started, sampler, output
 
 
-def workspace(root: Path, name: str) -> dict[str, str]:
+def workspace(root: Path, name: str, engine: str = "duckdb") -> dict[str, str]:
     data = root / name
     if data.exists():
         shutil.rmtree(data)
@@ -100,6 +100,7 @@ def workspace(root: Path, name: str) -> dict[str, str]:
         "DAGSTER_HOME": str(data / "dagster_home"),
         "PYTHONWARNINGS": "ignore",
         "ABM_PII_SECRET": os.environ.get("ABM_PII_SECRET") or BENCH_PII_SECRET,
+        "ABM_ENGINE": engine,
     }
 
 
@@ -193,6 +194,9 @@ def main() -> int:
         help="nightly runs actually timed for the comparison with the 30-day backfill "
         "(fewer than 30: the 30-run figure is their median x 30, reported as an estimate)",
     )
+    parser.add_argument(
+        "--engine", choices=("duckdb", "spark"), default="duckdb", help="the engine of the pipeline's runs; the reference stays DuckDB"
+    )
     parser.add_argument("--skip-growth", action="store_true", help="skip fixed overhead, history and backfill")
     parser.add_argument("--work", default=None, help="scratch folder (default: a temporary folder)")
     parser.add_argument("--json", default=None, help="also write the figures to this file")
@@ -203,6 +207,7 @@ def main() -> int:
         "contacts_per_account": args.contacts_per_account,
         "days": args.days,
         "intent_topics": args.intent_topics,
+        "engine": args.engine,
     }
 
     print(f"Generating {args.accounts:,} accounts x {args.days} days ...", flush=True)
@@ -214,7 +219,7 @@ def main() -> int:
 
     runs, refs = [], []
     for attempt in range(args.repeats):
-        env = workspace(root, f"nightly-{attempt}")
+        env = workspace(root, f"nightly-{attempt}", args.engine)
         shutil.copytree(landing, Path(env["ABM_DATA_DIR"]) / "landing")
         print(f"Nightly run {attempt + 1}/{args.repeats} ...", flush=True)
         runs.append(abm_run(env, "run", "--date", END.isoformat()))
@@ -289,7 +294,7 @@ def report(f: dict) -> None:
     n, r = f["nightly"], f["reference"]
     print(
         f"\nAccounts {f['accounts']:,}, {f['contacts_per_account']} contacts/account, {f['days']} days of exports, "
-        f"{f['intent_topics']} intent topics; "
+        f"{f['intent_topics']} intent topics; engine {f.get('engine', 'duckdb')}; "
         f"{os.cpu_count()} cores"
     )
     print("rows generated: " + ", ".join(f"{source} {count:,}" for source, count in f["rows"].items()))
