@@ -235,13 +235,27 @@ def execute(args: argparse.Namespace, start: dt.date, end: dt.date) -> bool:
     what = f"run {start}" if start == end else f"backfill {start}..{end}"
     log = tool_log_for(args, what.replace(" ", "-").replace("..", "-"))
     result = run_job(start, end, accept_change=args.accept_change, tool_log=log)
-    if result.success:
+    published = result.success and published_in(result)
+    if published:
         print(f"{what.capitalize()} succeeded in {time.perf_counter() - started:.1f}s (Dagster run {result.run_id})")
+    elif result.success:
+        skipped = ", ".join(e.step_key for e in result.all_events if e.event_type_value == "STEP_SKIPPED")
+        print(
+            f"{what.capitalize()} published nothing (Dagster run {result.run_id}): steps skipped: {skipped}. "
+            "The previous tiers stay served; the run's log in the UI says why.",
+            file=sys.stderr,
+        )
     else:
         report_failure(result)
     if log is not None:
         print(f"dbt's log of the run: {log} (--verbose shows it as it runs)")
-    return result.success
+    return published
+
+
+def published_in(result) -> bool:
+    """Whether the run published its tiers: a run can succeed with its publish skipped (an asset it
+    depends on was not materialized), and that must not read as success."""
+    return bool(result.asset_materializations_for_node("published_tiers"))
 
 
 def print_dates(start: dt.date, end: dt.date) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dagster_project.cli import run_job
+from dagster_project.cli import published_in, run_job
 from dagster_project.settings import Paths
 from dagster_project.transform.spark_tables import spark_table_folder, spark_table_relation
 from tests.conftest import SAMPLE_END
@@ -39,7 +39,8 @@ def run_on(engine: str, sample_loaded: Path, folder: Path, monkeypatch) -> Paths
     monkeypatch.setenv("DAGSTER_HOME", str(folder / "dagster_home"))
     monkeypatch.setenv("ABM_ENGINE", engine)
     for start, end in RUNS:
-        assert run_job(start, end).success, f"{engine} run {start}..{end} failed"
+        result = run_job(start, end)
+        assert result.success and published_in(result), f"{engine} run {start}..{end} failed or published nothing"
     return Paths(folder, engine)
 
 
@@ -92,6 +93,9 @@ def test_duckdb_and_spark_build_the_same_tables(sample_loaded, tmp_path, monkeyp
             else:
                 found[model] = "not built on Spark"
         history_dates = con.execute("select count(distinct as_of_date) from on_spark.main.account_tier_history").fetchone()[0]
+        con.execute(f"attach '{on_duckdb.serving_db}' as served_duckdb (read_only)")
+        con.execute(f"attach '{on_spark.serving_db}' as served_spark (read_only)")
+        found["published account_tiers"] = differences(con, "served_duckdb.bi.account_tiers", "served_spark.bi.account_tiers")
 
     assert {"account_tiers", "account_tier_history", "account_tier_changes", "contact_quality"} <= marts
     assert len(found) > 25, sorted(found)
