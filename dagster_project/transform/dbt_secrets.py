@@ -13,8 +13,6 @@ from dbt.adapters.duckdb.plugins import BasePlugin
 
 from dagster_project.transform.dbt_args import SECRET_KEY_ENV, padded_keys
 
-KEY_VARIABLE = SECRET_KEY_ENV
-
 
 class Plugin(BasePlugin):
     def configure_connection(self, conn):
@@ -25,7 +23,7 @@ class Plugin(BasePlugin):
 
     @staticmethod
     def _set_key(conn) -> None:
-        key = os.environ.get(KEY_VARIABLE)
+        key = os.environ.get(SECRET_KEY_ENV)
         if not key:
             return
         inner, outer = padded_keys(key.encode())

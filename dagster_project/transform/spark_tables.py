@@ -19,8 +19,15 @@ from dagster_project.settings import Paths
 SPARK_SCHEMA = "abm"  # the schema of the spark target in dbt/profiles.yml
 
 
+def spark_location(paths: Paths) -> Path:
+    """Where the Spark build writes its tables and schema files, as dbt's `spark_location` macro says:
+    ABM_SPARK_URI when set (a cluster's location, mounted where this machine reads it), else the data
+    folder's spark/."""
+    return Path(os.environ["ABM_SPARK_URI"]) if os.environ.get("ABM_SPARK_URI") else paths.spark
+
+
 def spark_table_folder(paths: Paths, table: str) -> Path:
-    return paths.spark / "warehouse" / f"{SPARK_SCHEMA}.db" / table
+    return spark_location(paths) / "warehouse" / f"{SPARK_SCHEMA}.db" / table
 
 
 def spark_table_relation(paths: Paths, table: str) -> str:
@@ -28,12 +35,14 @@ def spark_table_relation(paths: Paths, table: str) -> str:
     folder = spark_table_folder(paths, table)
     if any(folder.rglob("*.parquet")):
         return f"read_parquet('{folder}/**/*.parquet', hive_partitioning = true)"
-    return f"read_parquet('{paths.spark / 'schemas' / table}/*.parquet')"
+    return f"read_parquet('{spark_location(paths) / 'schemas' / table}/*.parquet')"
 
 
 def expose_spark_tables(paths: Paths) -> list[str]:
     """Write spark/tables.duckdb with one view per built mart, replacing the previous file in one rename."""
-    marts = sorted(p.name for p in (paths.spark / "schemas").iterdir() if p.is_dir()) if (paths.spark / "schemas").is_dir() else []
+    schemas = spark_location(paths) / "schemas"
+    marts = sorted(p.name for p in schemas.iterdir() if p.is_dir()) if schemas.is_dir() else []
+    paths.warehouse.parent.mkdir(parents=True, exist_ok=True)
     staged = paths.warehouse.with_suffix(".staged")
     staged.unlink(missing_ok=True)
     with duckdb.connect(str(staged)) as con:
