@@ -36,6 +36,12 @@ def test_the_shipped_rules_are_valid():
             "'contacts.decision_maker_title_patterns[7]' is not a valid regular expression",
         ),
         (lambda c: c["fit"]["employee_bands"].reverse(), "'fit.employee_bands' must list bands by increasing"),
+        (lambda c: c["hierarchy"].update(roll_up_intent="yes"), "key 'hierarchy.roll_up_intent' must be true or false, got 'yes'"),
+        (
+            lambda c: c["buying_group"]["roles"]["champion"].pop("needed"),
+            "missing key 'buying_group.roles.champion.needed'",
+        ),
+        (lambda c: c["buying_group"].update(min_tier_1_coverage=60), "'buying_group.min_tier_1_coverage' is 60, outside"),
     ],
 )
 def test_invalid_rules_name_the_key(rules, change, message):

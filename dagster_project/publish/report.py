@@ -1,8 +1,9 @@
 """The tier report: one static HTML page with inline SVG charts, readable with no network access.
 
 Rendered from the freshly built serving file on each publish: accounts per tier over time, tier
-movement since the previous run, score distributions, the tier 1 list with reasons and
-reachability, and the data-quality summary.
+movement since the previous run, score distributions, the tier 1 list with reasons, reachability
+and buying-group gaps, tier 2 clusters, account families, and the data-quality summary (with the
+parent links to fix).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ def render_tier_report(serving_db: Path, target: Path, quality_report: Path, mis
             _section("Score distributions", _score_distribution(con)),
             _section("Tier 1 accounts", _tier_1_table(con)),
             _section("Tier 2 clusters", _tier_2_clusters(con)),
+            _section("Account families", _families(con)),
             _section("Accounts per owner", _owners(con)),
             _section("Data quality", _quality_summary(con, as_of, quality_report)),
         ]
@@ -153,11 +155,13 @@ def _score_distribution(con) -> str:
 
 def _tier_1_table(con) -> str:
     rows = con.execute(
-        "select account_name, domain, owner_id, total_score, is_reachable, verified_decision_makers, play_motion, tier_reason "
+        "select account_name, domain, owner_id, total_score, is_reachable, verified_decision_makers, "
+        "buying_group_coverage, buying_group_gap, play_motion, tier_reason "
         "from account_tiers where tier = 'tier_1' order by total_score desc, account_id"
     ).fetchall()
-    return _table(
-        ["account", "domain", "owner", "score", "reachable (verified decision-makers)", "play", "reason"],
+    gaps = sum(1 for row in rows if row[7])
+    return f"<p>{gaps} of {len(rows)} tier 1 accounts lack verified contacts in their buying group: source those first.</p>" + _table(
+        ["account", "domain", "owner", "score", "reachable (verified decision-makers)", "buying group", "play", "reason"],
         [
             [
                 _text(name),
@@ -165,11 +169,43 @@ def _tier_1_table(con) -> str:
                 _text(owner),
                 f"{score:.1f}",
                 f"{'yes' if reachable else '<span class=no>NOT REACHABLE</span>'} ({dms})",
+                f"{coverage:.0%}" + (f" <span class=no>{_text(gap)}</span>" if gap else ""),
                 _text(play),
                 _text(reason),
             ]
-            for name, domain, owner, score, reachable, dms, play, reason in rows
+            for name, domain, owner, score, reachable, dms, coverage, gap, play, reason in rows
         ],
+    )
+
+
+def _families(con, shown: int = 20) -> str:
+    rows = con.execute(
+        "select ultimate_parent_account_name, members, family_tier, family_intent_score, family_top_intent_topic, "
+        "intent_driver_account_name, family_engagement_score, engagement_driver_account_name, "
+        "family_buying_group_coverage, family_missing_buying_roles "
+        "from account_families order by family_total_score desc, ultimate_parent_account_id limit ?",
+        [shown],
+    ).fetchall()
+    if not rows:
+        return "<p>No account has a parent in the CRM exports.</p>"
+    (families,) = con.execute("select count(*) from account_families").fetchone()
+    return (
+        f"<p>{families:,} families (a parent with its subsidiaries at every level), the strongest {len(rows)} shown. "
+        "Family intent takes each topic's strongest signal across the members once; engagement adds up.</p>"
+        + _table(
+            ["parent", "members", "family tier", "intent (driven by)", "engagement (driven by)", "buying group (missing)"],
+            [
+                [
+                    _text(name),
+                    f"{members:,}",
+                    _text(tier),
+                    f"{intent:.1f}" + (f" {_text(topic)} ({_text(intent_by)})" if topic else ""),
+                    f"{engagement:.1f}" + (f" ({_text(engaged_by)})" if engaged_by else ""),
+                    f"{coverage:.0%}" + (f" ({_text(missing)})" if missing else ""),
+                ]
+                for name, members, tier, intent, topic, intent_by, engagement, engaged_by, coverage, missing in rows
+            ],
+        )
     )
 
 
@@ -239,4 +275,16 @@ def _quality_summary(con, as_of, quality_report: Path) -> str:
         ["tier 1 accounts not reachable", f"{unreachable} of {tier_1}"],
     ]
     link = f'<a href="{html.escape(quality_report.as_uri())}">{html.escape(str(quality_report))}</a>'
-    return _table(["contacts", "on the date"], rows) + f"<p>The full per-check report of the run: {link}.</p>"
+    return _table(["contacts", "on the date"], rows) + _hierarchy_issues(con) + f"<p>The full per-check report of the run: {link}.</p>"
+
+
+def _hierarchy_issues(con, shown: int = 10) -> str:
+    rows = con.execute(
+        "select account_name, hierarchy_issue, count(*) over () from account_tiers "
+        "where hierarchy_issue is not null order by hierarchy_issue like 'cycle%' desc, account_id limit ?",
+        [shown],
+    ).fetchall()
+    if not rows:
+        return ""
+    items = "".join(f"<li>{_text(name)}: {_text(issue)}</li>" for name, issue, _ in rows)
+    return f"<p>Parent links to fix in the CRM: {rows[0][2]:,} accounts (cycles first).</p><ul>{items}</ul>"

@@ -28,6 +28,7 @@ from dagster_project.settings import publish_contact_names, publish_emails
 
 PUBLISHED_TABLES = (
     "account_tiers",
+    "account_families",
     "account_tier_history",
     "account_tier_changes",
     "contact_quality",

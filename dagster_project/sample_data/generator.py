@@ -99,6 +99,7 @@ def _create_entities(con: duckdb.DuckDBPyConnection, spec: SampleSpec) -> None:
                     || case when i >= 14400 then ' ' || cast(i // 14400 as varchar) else '' end as base_name,
                 pick(company_suffixes(), 'ns', i) as suffix,
                 pick(tlds(), 'tld', i) as tld,
+                least(i - 1, cast(floor(u('pj', i) * 5) as integer)) as p,
                 u('ind', i) as r_industry,
                 u('emp', i) as r_employees,
                 u('cty', i) as r_country
@@ -138,6 +139,10 @@ def _create_entities(con: duckdb.DuckDBPyConnection, spec: SampleSpec) -> None:
             pick(intent_topics(), 'top', i) as surge_topic,
             case when u('trg', i) < 0.03 then 'funding_round' when u('trg', i) < 0.06 then 'leadership_change' end
                 as trigger_event,
+            -- one company in ten is a subsidiary of one of the five before it, so some chains run deep
+            case when i > 0 and u('par', i) < 0.1 then
+                abm_salesforce_id('0015g' || chr(cast(65 + (i - 1 - p) % 26 as integer)) || lpad(cast(i - 1 - p as varchar), 9, '0'))
+            end as parent_account_id,
             u('dup', i) < 0.03 as has_duplicate,
             u('del', i) < 0.01 as is_deleted
         from base

@@ -42,7 +42,7 @@ _MESSY_WEBSITE = """
 # Every account, plus a second record under another name for ~3% of companies (a CRM duplicate).
 _CRM_ACCOUNTS = f"""
     select account_id, account_name, {_MESSY_WEBSITE} as website, industry, employees, annual_revenue,
-           country, state, account_type, owner_id, cast(null as varchar) as parent_id, is_deleted,
+           country, state, account_type, owner_id, parent_account_id as parent_id, is_deleted,
            date '$d' - cast(floor(u('la', i) * 60) as integer) as last_activity_date, created_date,
            case when u('desc', i) < 0.2 then 'Leading ' || lower(coalesce(industry, 'services'))
                 || ' company, founded ' || cast(1950 + i % 70 as varchar) || '.' || chr(10) || 'Key account, see notes'
@@ -197,6 +197,7 @@ LAYOUTS: dict[str, dict[str, Layout]] = {
                        format('{{:,.2f}}', annual_revenue) as "Annual Revenue", country as "Billing Country",
                        state as "Billing State/Province", account_type as "Type",
                        left(owner_id, 15) as "Account Owner ID",
+                       left(parent_id, 15) as "Parent Account ID",
                        strftime(created_date, '%-m/%-d/%Y') as "Created Date",
                        strftime(last_activity_date, '%-m/%-d/%Y') as "Last Activity"
                 from ({_CRM_ACCOUNTS}) where not is_deleted""",

@@ -27,7 +27,7 @@ _PLAY = {"motion": "text", "channels": ["text"], "cadence": "text", "owner_role"
 _BANDS = [{"min": _num(0, 1e13), "points": _num(0, 50)}]
 
 # The shape of the file: a dict is a fixed set of keys, {"*": spec} a map with free keys,
-# [spec] a list, "text" a string, ("number", lo, hi) a number in range.
+# [spec] a list, "text" a string, "boolean" true or false, ("number", lo, hi) a number in range.
 SPEC: dict[str, Any] = {
     "fit": {
         "industries": {"*": _num(0, 15)},
@@ -66,6 +66,19 @@ SPEC: dict[str, Any] = {
         "tier_1_cap": _num(0, 1e7),
         "tier_2": {"min_fit": _num(0, 50), "min_intent": _num(0, 30), "min_total": _num(0, 100)},
         "quadrant": {"high_fit": _num(0, 50), "high_intent": _num(0, 30)},
+    },
+    "hierarchy": {"roll_up_intent": "boolean", "roll_up_engagement": "boolean", "max_depth": _num(1, 1000)},
+    "buying_group": {
+        "roles": {
+            "*": {
+                "label": "text",
+                "title_patterns": ["regex"],
+                "departments": ["text"],
+                "needed": _num(1, 100),
+                "weight": _num(0, 100),
+            }
+        },
+        "min_tier_1_coverage": _num(0, 1),
     },
     "hysteresis": {"demotion_margin": _num(0, 50), "demotion_days": _num(1, 90), "lookback_days": _num(1, 365)},
     "clusters": {"trigger_window_days": _num(1, 730), "triggers": {"*": "text"}},
@@ -143,6 +156,8 @@ def _check(value: Any, spec: Any, key: str, path: str) -> None:
             re.compile(str(value))
         except re.error as error:
             raise ScoringConfigError(f"{path}: key '{where}' is not a valid regular expression: {error}") from error
+    elif spec == "boolean" and not isinstance(value, bool):
+        raise ScoringConfigError(f"{path}: key '{where}' must be true or false, got {value!r}")
     elif spec == "text" and not isinstance(value, str):
         raise ScoringConfigError(f"{path}: key '{where}' must be text, got {value!r}")
     elif spec in ALLOWED and value not in ALLOWED[spec]:

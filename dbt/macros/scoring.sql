@@ -71,3 +71,29 @@
     {%- endif -%}
 {%- endmacro %}
 
+
+{# True when the title matches any of the case-insensitive regular expressions in `patterns`. #}
+{% macro title_matches_any(title_column, patterns) -%}
+    (
+    {%- for pattern in patterns %}
+        {{ regex_matches('lower(coalesce(' ~ title_column ~ ", ''))", sql_literal(pattern)) }}{{ " or" if not loop.last }}
+    {%- else %} false
+    {%- endfor %}
+    )
+{%- endmacro %}
+
+{# Engagement points (0-20): capped activity points plus capped points per verified decision-maker. #}
+{% macro activity_points(raw_points) -%}
+    least({{ scoring('engagement.max_activity_points') }}, coalesce({{ raw_points }}, 0))
+{%- endmacro %}
+{% macro decision_maker_points(verified_decision_makers) -%}
+    least(
+        {{ scoring('engagement.max_decision_maker_points') }},
+        {{ scoring('engagement.points_per_verified_decision_maker') }} * coalesce({{ verified_decision_makers }}, 0)
+    )
+{%- endmacro %}
+
+{# A comma-separated list of SQL literals, for `in (...)`. #}
+{% macro literal_list(values) -%}
+    {%- for value in values %}{{ sql_literal(value) }}{{ ", " if not loop.last }}{% endfor -%}
+{%- endmacro %}

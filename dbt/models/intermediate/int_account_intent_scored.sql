@@ -1,84 +1,44 @@
--- Intent (0-30) per domain and score date: configured topics only, each signal decayed by age with
--- the configured half-life; a topic counts with its strongest decayed signal.
-{%- set lookback = scoring('intent.lookback_days') %}
-
-with signals as (
-    {{ events_in_window('stg_intent__signals', lookback) }}
+-- Intent (0-30) per account and score date from its own domain's topics and, when
+-- hierarchy.roll_up_intent is on, its subsidiaries' at every level: per topic the strongest signal
+-- across them counts once, and `top_intent_account_id` names the member whose signal leads.
+with ancestors as (
+    select * from {{ ref('int_account_ancestors_listed') }}
+    {%- if not scoring('hierarchy.roll_up_intent') %}
+        where distance = 0
+    {%- endif %}
 ),
 
-topics as ({{ mapping_values('intent.topics', 'topic', 'weight') }}),
-
-decayed as (
+accounts as (
     select
-        scoring_dates.score_date,
-        signals.domain,
+        score_date,
+        account_id,
+        domain
+    from {{ ref('int_accounts_deduplicated') }}
+    where domain is not null
+),
+
+member_topics as (
+    select
+        ancestors.score_date,
+        ancestors.ancestor_account_id as account_id,
+        ancestors.account_id as member_account_id,
+        ancestors.distance,
         topics.topic,
-        topics.weight,
-        signals.score,
-        {{ dbt.datediff('signals.signal_date', 'scoring_dates.score_date', 'day') }} as age_days,
-        -- in doubles: Spark reads 14.0 as a decimal and would cut the exponent to six places
-        signals.score * power(
-            0.5, cast({{ dbt.datediff('signals.signal_date', 'scoring_dates.score_date', 'day') }} as double)
-            / {{ scoring('intent.half_life_days') }}
-        ) as strength
-    from {{ ref('int_scoring_dates') }} as scoring_dates
-    inner join signals
+        topics.weighted_strength,
+        topics.topic_points,
+        topics.age_days,
+        topics.signal_score
+    from ancestors
+    inner join accounts
         on
-            scoring_dates.score_date >= signals.export_date
-            and scoring_dates.score_date >= signals.signal_date
-            and signals.signal_date > {{ dbt.dateadd('day', -lookback, 'scoring_dates.score_date') }}
-    inner join topics
-        on lower(signals.topic) = lower(topics.topic)
-    where
-        signals.score >= {{ scoring('intent.min_signal_score') }}
-        and signals.domain is not null
+            ancestors.score_date = accounts.score_date
+            and ancestors.account_id = accounts.account_id
+    inner join {{ ref('int_intent_topics_scored') }} as topics
+        on
+            accounts.score_date = topics.score_date
+            and accounts.domain = topics.domain
 ),
 
--- Ranks are taken on rounded strengths with a tie-break: engines compute power() to different last
--- bits, and a tie (a 0.8-weighted 65 against a 1.0-weighted 52) must name the same topic everywhere.
-strongest_per_topic as (
-    select
-        *,
-        row_number() over (
-            partition by score_date, domain, topic
-            order by round(strength, 9) desc, age_days asc, score desc
-        ) as rank_in_topic
-    from decayed
-),
+{{ intent_from_member_topics('member_topics', 'per_account') }}
 
-per_topic as (
-    select
-        score_date,
-        domain,
-        topic,
-        weight,
-        strength,
-        age_days,
-        score as signal_score,
-        row_number() over (
-            partition by score_date, domain
-            order by round(weight * strength, 9) desc, topic asc
-        ) as rank_in_domain
-    from strongest_per_topic
-    where rank_in_topic = 1
-),
-
-per_domain as (
-    select
-        score_date,
-        domain,
-        -- summed as decimals of six places: a sum of doubles depends on the order a parallel
-        -- aggregate adds in, and at x.xx5 that order (or an engine's last bit) decided the score
-        cast(
-            round(least(30, sum(cast(round(weight * strength / 100 * {{ scoring('intent.points_per_topic') }}, 6) as decimal(38, 6)))), 2)
-            as double
-        ) as intent_score,
-        count(*) as intent_topics,
-        max(case when rank_in_domain = 1 then topic end) as top_intent_topic,
-        max(case when rank_in_domain = 1 then age_days end) as top_intent_age_days,
-        max(case when rank_in_domain = 1 then signal_score end) as top_intent_signal_score
-    from per_topic
-    group by score_date, domain
-)
-
-select * from per_domain
+select * from per_account

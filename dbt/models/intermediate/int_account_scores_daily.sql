@@ -15,11 +15,19 @@ intent as (
 ),
 
 engagement as (
-    select * from {{ ref('int_account_engagement_scored') }}
+    select * from {{ ref('int_account_engagement_rolled_up') }}
 ),
 
 contacts as (
     select * from {{ ref('int_account_contacts_aggregated') }}
+),
+
+families as (
+    select * from {{ ref('int_account_families_assigned') }}
+),
+
+buying_group as (
+    select * from {{ ref('int_account_buying_group_covered') }}
 ),
 
 joined as (
@@ -50,12 +58,10 @@ joined as (
         intent.top_intent_topic,
         intent.top_intent_age_days,
         intent.top_intent_signal_score,
-        least({{ scoring('engagement.max_activity_points') }}, coalesce(engagement.activity_points_raw, 0))
-            as activity_points,
-        least(
-            {{ scoring('engagement.max_decision_maker_points') }},
-            {{ scoring('engagement.points_per_verified_decision_maker') }} * coalesce(contacts.verified_decision_makers, 0)
-        ) as decision_maker_points,
+        intent.top_intent_account_id,
+        intent_members.account_name as top_intent_account_name,
+        {{ activity_points('engagement.activity_points_raw') }} as activity_points,
+        {{ decision_maker_points('contacts.verified_decision_makers') }} as decision_maker_points,
         coalesce(engagement.scored_activities, 0) as scored_activities,
         coalesce(engagement.meetings_and_demos, 0) as meetings_and_demos,
         engagement.trigger_cluster,
@@ -64,16 +70,31 @@ joined as (
         coalesce(contacts.stale_contacts, 0) as stale_contacts,
         coalesce(contacts.unverified_contacts, 0) as unverified_contacts,
         coalesce(contacts.decision_makers, 0) as decision_makers,
-        coalesce(contacts.verified_decision_makers, 0) as verified_decision_makers
+        coalesce(contacts.verified_decision_makers, 0) as verified_decision_makers,
+        families.parent_account_id,
+        families.parent_account_name,
+        families.ultimate_parent_account_id,
+        families.ultimate_parent_account_name,
+        families.hierarchy_depth,
+        families.family_size,
+        families.hierarchy_issue,
+        buying_group.buying_group_coverage,
+        buying_group.missing_buying_roles
     from accounts
     left join fit
         on accounts.score_date = fit.score_date and accounts.account_id = fit.account_id
     left join intent
-        on accounts.score_date = intent.score_date and accounts.domain = intent.domain
+        on accounts.score_date = intent.score_date and accounts.account_id = intent.account_id
     left join engagement
         on accounts.score_date = engagement.score_date and accounts.account_id = engagement.account_id
     left join contacts
         on accounts.score_date = contacts.score_date and accounts.account_id = contacts.account_id
+    left join accounts as intent_members
+        on intent.score_date = intent_members.score_date and intent.top_intent_account_id = intent_members.account_id
+    left join families
+        on accounts.score_date = families.score_date and accounts.account_id = families.account_id
+    left join buying_group
+        on accounts.score_date = buying_group.score_date and accounts.account_id = buying_group.account_id
 ),
 
 scored as (

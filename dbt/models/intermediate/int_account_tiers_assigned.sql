@@ -9,7 +9,14 @@ plays as ({{ plays_values() }}),
 with_plays as (
     select
         explained.*,
-        coalesce(cluster_plays.play_motion, tier_plays.play_motion) as play_motion,
+        case
+            when explained.buying_group_gap is not null
+                then
+                    'Source verified contacts first ('
+                    || explained.missing_buying_roles || '), then: '
+            else ''
+        end
+        || coalesce(cluster_plays.play_motion, tier_plays.play_motion) as play_motion,
         coalesce(cluster_plays.play_channels, tier_plays.play_channels) as play_channels,
         coalesce(cluster_plays.play_cadence, tier_plays.play_cadence) as play_cadence,
         coalesce(cluster_plays.play_owner_role, tier_plays.play_owner_role) as play_owner_role,
@@ -26,6 +33,8 @@ with_plays as (
 changes as (
     select
         *,
+        -- the family is worked at the level of its hottest member
+        {{ tier_name('max(' ~ tier_order('tier') ~ ') over (partition by score_date, ultimate_parent_account_id)') }} as family_tier,
         -- the tier on the day before, only if the account was tiered that day
         case
             when lag(score_date) over by_account = {{ dbt.dateadd('day', -1, 'score_date') }}

@@ -22,7 +22,11 @@ clustered as (
             when intent_score >= {{ scoring('tiers.quadrant.high_intent') }} then 'low_fit_high_intent'
             else 'low_fit_low_intent'
         end as fit_intent_quadrant,
-        verified_decision_makers > 0 as is_reachable
+        verified_decision_makers > 0 as is_reachable,
+        case
+            when tier = 'tier_1' and buying_group_coverage < {{ scoring('buying_group.min_tier_1_coverage') }}
+                then 'not reachable: no verified ' || missing_buying_roles
+        end as buying_group_gap
     from tiers
 ),
 
@@ -42,7 +46,12 @@ explained as (
         || case
             when top_intent_topic is null then 'no recent surge on tracked topics'
             else
-                'surge on ''' || top_intent_topic || ''' '
+                case
+                    when top_intent_account_id <> account_id
+                        then 'rolled up from ' || coalesce(top_intent_account_name, top_intent_account_id) || ': '
+                    else ''
+                end
+                || 'surge on ''' || top_intent_topic || ''' '
                 || case
                     when top_intent_age_days = 0 then 'today' when top_intent_age_days = 1 then '1 day ago'
                     else cast(top_intent_age_days as {{ dbt.type_string() }}) || ' days ago'
@@ -87,7 +96,11 @@ reasoned as (
                     || ' by hysteresis (scores dipped below its thresholds for fewer than {{ scoring('hysteresis.demotion_days') }} days)'
             else ''
         end
-        || case when tier = 'tier_1' and not is_reachable then '; NOT REACHABLE: no verified decision-maker contact' else '' end
+        || case
+            when buying_group_gap is not null then '; NOT REACHABLE: no verified ' || missing_buying_roles
+            when tier = 'tier_1' and not is_reachable then '; NOT REACHABLE: no verified decision-maker contact'
+            else ''
+        end
             as tier_reason
     from explained
 )

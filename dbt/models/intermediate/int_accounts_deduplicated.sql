@@ -17,6 +17,7 @@ merged as (
         {{ first_filled('country_code', 'recency_rank') }} as country_code,
         {{ first_filled('account_type', 'recency_rank') }} as account_type,
         {{ first_filled('owner_id', 'recency_rank') }} as owner_id,
+        {{ first_filled('parent_id', 'recency_rank') }} as crm_parent_id,
         count(*) as crm_record_count
     from ranked
     group by score_date, entity_key

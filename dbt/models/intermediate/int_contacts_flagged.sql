@@ -39,11 +39,7 @@ joined as (
             as valid_verified_at,
         {{ dbt.dateadd('day', -stale_days, 'live_contacts.score_date') }} as stale_before,
         {{ dbt.dateadd('day', -valid_days, 'live_contacts.score_date') }} as verification_expired_before,
-        (
-            {%- for pattern in scoring('contacts.decision_maker_title_patterns') %}
-                {{ regex_matches('lower(coalesce(live_contacts.title, \'\'))', sql_literal(pattern)) }}{{ " or" if not loop.last }}
-            {%- endfor %}
-        ) as is_decision_maker
+        {{ title_matches_any('live_contacts.title', scoring('contacts.decision_maker_title_patterns')) }} as is_decision_maker
     from live_contacts
     left join account_map
         on
@@ -76,6 +72,7 @@ flagged as (
         first_name,
         last_name,
         title,
+        department,
         email,
         email_domain,
         is_decision_maker,
