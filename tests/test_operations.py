@@ -68,6 +68,10 @@ def test_a_failed_step_raises_an_alert_in_the_file_and_on_the_webhook(landed, we
     assert webhook.received and webhook.received[0]["text"] == alert["text"]
 
 
+# What the CRM holds per account: a change in any of them is written back.
+WRITTEN_BACK = "(tier, round(total_score, 1), family_tier, round(buying_group_coverage, 2))"
+
+
 def test_tier_changes_alert_once_and_write_back_only_what_changed(landed, webhook):
     assert run_job(PREVIOUS_DAY).success
     assert run_job(SAMPLE_END).success
@@ -78,12 +82,12 @@ def test_tier_changes_alert_once_and_write_back_only_what_changed(landed, webhoo
         ).fetchall()
         today = dict(
             con.execute(
-                f"select account_id, (tier, round(total_score, 1)) from account_tier_history where as_of_date = '{SAMPLE_END}'"
+                f"select account_id, {WRITTEN_BACK} from account_tier_history where as_of_date = '{SAMPLE_END}'"
             ).fetchall()
         )
         before = dict(
             con.execute(
-                f"select account_id, (tier, round(total_score, 1)) from account_tier_history where as_of_date = '{PREVIOUS_DAY}'"
+                f"select account_id, {WRITTEN_BACK} from account_tier_history where as_of_date = '{PREVIOUS_DAY}'"
             ).fetchall()
         )
 
@@ -108,6 +112,7 @@ def test_tier_changes_alert_once_and_write_back_only_what_changed(landed, webhoo
     assert {row["Record ID"] for row in hubspot} == expected
     for row in salesforce:
         assert row["ABM_Tier__c"] == today[row["Id"]][0]
+        assert row["ABM_Family_Tier__c"] == today[row["Id"]][2]
         assert row["ABM_Suppress__c"] == ("true" if row["ABM_Tier__c"] == "disqualified" else "false")
     assert all(row["hs_ideal_customer_profile"] in ("tier_1", "tier_2", "tier_3", "") for row in hubspot)
 

@@ -109,7 +109,9 @@ def write_crm_files(serving_db: Path, as_of: dt.date, out_root: Path, fields: di
             f"""copy (select {spreadsheet_safe("account_id")} as "Id", tier as "{fields["salesforce_tier"]}",
                              crm_score as "{fields["salesforce_score"]}",
                              {spreadsheet_safe("tier_reason")} as "{fields["salesforce_reason"]}",
-                             is_suppressed as "{fields["salesforce_suppress"]}"
+                             is_suppressed as "{fields["salesforce_suppress"]}",
+                             family_tier as "{fields["salesforce_family_tier"]}",
+                             crm_buying_group_coverage as "{fields["salesforce_buying_group_coverage"]}"
                       from ({changed}) order by account_id)
                 to '{folder / "salesforce_account_upsert.csv"}' (header, delimiter ',')"""
         )
@@ -118,7 +120,9 @@ def write_crm_files(serving_db: Path, as_of: dt.date, out_root: Path, fields: di
                              case when tier = 'disqualified' then '' else tier end as "{fields["hubspot_tier"]}",
                              crm_score as "{fields["hubspot_score"]}",
                              {spreadsheet_safe("tier_reason")} as "{fields["hubspot_reason"]}",
-                             is_suppressed as "{fields["hubspot_suppress"]}"
+                             is_suppressed as "{fields["hubspot_suppress"]}",
+                             family_tier as "{fields["hubspot_family_tier"]}",
+                             crm_buying_group_coverage as "{fields["hubspot_buying_group_coverage"]}"
                       from ({changed}) order by account_id)
                 to '{folder / "hubspot_company_import.csv"}' (header, delimiter ',')"""
         )

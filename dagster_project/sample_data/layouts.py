@@ -212,7 +212,7 @@ LAYOUTS: dict[str, dict[str, Layout]] = {
                        website as "Company Domain Name", industry as "Industry",
                        replace(format('{{:,}}', employees), ',', '.') as "Number of Employees",
                        translate(format('{{:,.2f}}', annual_revenue), ',.', '.,') as "Annual Revenue",
-                       country as "Country/Region",
+                       country as "Country/Region", parent_id as "Parent Company",
                        strftime(created_date, '%d.%m.%Y') as "Create Date",
                        strftime(last_activity_date, '%d.%m.%Y %H:%M') as "Last Activity Date"
                 from ({_CRM_ACCOUNTS}) where not is_deleted""",
@@ -226,6 +226,7 @@ LAYOUTS: dict[str, dict[str, Layout]] = {
                        website as "Company Domain Name", industry as "Industry",
                        format('{{:,}}', employees) as "Number of Employees",
                        annual_revenue as "Annual Revenue", country as "Country/Region",
+                       parent_id as "Parent Company",
                        strftime(created_date, '%m/%d/%Y') as "Create Date",
                        strftime(last_activity_date, '%m/%d/%Y') as "Last Activity Date"
                 from ({_CRM_ACCOUNTS}) where not is_deleted""",

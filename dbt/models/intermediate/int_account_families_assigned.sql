@@ -64,7 +64,7 @@ sized as (
         case parent_status
             when 'orphan' then 'orphan: parent ' || crm_parent_id || ' is not in the export; scored as a root'
             when 'self_parent' then 'self_parent: the account is its own parent; scored as a root'
-            when 'cycle_broken' then 'cycle: parent links ' || cycle_path || ' form a cycle; this account''s link is dropped'
+            when 'cycle_broken' then 'cycle: parent links ' || cycle_path || ' form a cycle; the link of this account is dropped'
         end as hierarchy_issue
     from assigned
 )
