@@ -24,13 +24,21 @@ roles as (
     {%- endfor %}
 ),
 
-role_contacts as (
+-- titles repeat across contacts: each distinct title and department is matched once
+titles as (
+    select distinct
+        title,
+        department
+    from usable_contacts
+),
+
+title_roles as (
     {%- for role, rule in roles.items() %}
         select
-            score_date,
-            contact_id,
+            title,
+            department,
             {{ sql_literal(role) }} as role
-        from usable_contacts
+        from titles
         where
             {{ title_matches_any('title', rule['title_patterns']) }}
             {%- if rule['departments'] %}
@@ -38,6 +46,18 @@ role_contacts as (
             {%- endif %}
         {{ "union all" if not loop.last }}
     {%- endfor %}
+),
+
+role_contacts as (
+    select
+        usable_contacts.score_date,
+        usable_contacts.contact_id,
+        title_roles.role
+    from usable_contacts
+    inner join title_roles
+        on
+            usable_contacts.title = title_roles.title
+            and usable_contacts.department is not distinct from title_roles.department
 ),
 
 -- a contact counts once per role for an account, however many of its subsidiaries it belongs to

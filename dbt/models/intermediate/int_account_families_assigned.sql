@@ -13,11 +13,11 @@ farthest_ancestor as (
     select
         score_date,
         account_id,
-        ancestor_account_id as ultimate_parent_account_id,
-        distance as hierarchy_depth,
-        path as hierarchy_path,
-        row_number() over (partition by score_date, account_id order by distance desc) as rank_by_distance
+        {{ arg_max('ancestor_account_id', 'distance') }} as ultimate_parent_account_id,
+        max(distance) as hierarchy_depth,
+        {{ arg_max('path', 'distance') }} as hierarchy_path
     from ancestors
+    group by score_date, account_id
 ),
 
 names as (
@@ -46,7 +46,6 @@ assigned as (
         on
             parents.score_date = farthest_ancestor.score_date
             and parents.account_id = farthest_ancestor.account_id
-            and farthest_ancestor.rank_by_distance = 1
     left join names as parent_names
         on
             parents.score_date = parent_names.score_date

@@ -22,10 +22,6 @@ contacts as (
     select * from {{ ref('int_account_contacts_aggregated') }}
 ),
 
-families as (
-    select * from {{ ref('int_account_families_assigned') }}
-),
-
 buying_group as (
     select * from {{ ref('int_account_buying_group_covered') }}
 ),
@@ -71,13 +67,6 @@ joined as (
         coalesce(contacts.unverified_contacts, 0) as unverified_contacts,
         coalesce(contacts.decision_makers, 0) as decision_makers,
         coalesce(contacts.verified_decision_makers, 0) as verified_decision_makers,
-        families.parent_account_id,
-        families.parent_account_name,
-        families.ultimate_parent_account_id,
-        families.ultimate_parent_account_name,
-        families.hierarchy_depth,
-        families.family_size,
-        families.hierarchy_issue,
         buying_group.buying_group_coverage,
         buying_group.missing_buying_roles
     from accounts
@@ -91,8 +80,6 @@ joined as (
         on accounts.score_date = contacts.score_date and accounts.account_id = contacts.account_id
     left join accounts as intent_members
         on intent.score_date = intent_members.score_date and intent.top_intent_account_id = intent_members.account_id
-    left join families
-        on accounts.score_date = families.score_date and accounts.account_id = families.account_id
     left join buying_group
         on accounts.score_date = buying_group.score_date and accounts.account_id = buying_group.account_id
 ),

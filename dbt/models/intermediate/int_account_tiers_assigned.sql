@@ -33,8 +33,6 @@ with_plays as (
 changes as (
     select
         *,
-        -- the family is worked at the level of its hottest member
-        {{ tier_name('max(' ~ tier_order('tier') ~ ') over (partition by score_date, ultimate_parent_account_id)') }} as family_tier,
         -- the tier on the day before, only if the account was tiered that day
         case
             when lag(score_date) over by_account = {{ dbt.dateadd('day', -1, 'score_date') }}

@@ -29,6 +29,15 @@ account_map as (
     select * from {{ ref('int_account_ids_mapped') }}
 ),
 
+-- titles repeat across contacts: each distinct title is matched once (read from the table, not
+-- the CTE above, which a second reference would hold in memory whole)
+decision_maker_titles as (
+    select
+        title,
+        {{ title_matches_any('title', scoring('contacts.decision_maker_title_patterns')) }} as is_decision_maker
+    from (select distinct title from {{ ref('int_contacts_snapshotted') }}) as titles
+),
+
 joined as (
     select
         live_contacts.*,
@@ -39,8 +48,10 @@ joined as (
             as valid_verified_at,
         {{ dbt.dateadd('day', -stale_days, 'live_contacts.score_date') }} as stale_before,
         {{ dbt.dateadd('day', -valid_days, 'live_contacts.score_date') }} as verification_expired_before,
-        {{ title_matches_any('live_contacts.title', scoring('contacts.decision_maker_title_patterns')) }} as is_decision_maker
+        decision_maker_titles.is_decision_maker
     from live_contacts
+    inner join decision_maker_titles
+        on live_contacts.title is not distinct from decision_maker_titles.title
     left join account_map
         on
             live_contacts.score_date = account_map.score_date

@@ -5,63 +5,91 @@ with assigned as (
     where {{ in_as_of_range('score_date') }}
 ),
 
+families as (
+    select * from {{ ref('int_account_families_assigned') }}
+    where {{ in_as_of_range('score_date') }}
+),
+
+-- the family is worked at the level of its hottest member
+family_tiers as (
+    select
+        families.score_date,
+        families.ultimate_parent_account_id,
+        {{ tier_name('max(' ~ tier_order('tiers.tier') ~ ')') }} as family_tier
+    from families
+    inner join {{ ref('int_account_tiers_assigned') }} as tiers
+        on
+            families.score_date = tiers.score_date
+            and families.account_id = tiers.account_id
+    where families.family_size > 1
+    group by families.score_date, families.ultimate_parent_account_id
+),
+
 final as (
     select
-        score_date as as_of_date,
-        account_id,
-        account_name,
-        domain,
-        industry,
-        employees,
-        annual_revenue,
-        country_code,
-        account_type,
-        owner_id,
-        crm_record_count,
-        fit_score,
-        industry_points,
-        employee_points,
-        revenue_points,
-        country_points,
-        technology_points,
-        fit_technologies,
-        intent_score,
-        intent_topics,
-        top_intent_topic,
-        top_intent_age_days,
-        engagement_score,
-        activity_points,
-        decision_maker_points,
-        total_score,
-        tier,
-        tier_basis,
-        tier_reason,
-        tier_2_cluster,
-        fit_intent_quadrant,
-        is_excluded,
-        contacts,
-        stale_contacts,
-        unverified_contacts,
-        verified_decision_makers,
-        is_reachable,
-        buying_group_coverage,
-        missing_buying_roles,
-        buying_group_gap,
-        parent_account_id,
-        parent_account_name,
-        ultimate_parent_account_id,
-        ultimate_parent_account_name,
-        hierarchy_depth,
-        family_size,
-        hierarchy_issue,
-        family_tier,
-        top_intent_account_id,
-        play_motion,
-        play_channels,
-        play_cadence,
-        play_owner_role,
-        play_sla_days
+        assigned.score_date as as_of_date,
+        assigned.account_id,
+        assigned.account_name,
+        assigned.domain,
+        assigned.industry,
+        assigned.employees,
+        assigned.annual_revenue,
+        assigned.country_code,
+        assigned.account_type,
+        assigned.owner_id,
+        assigned.crm_record_count,
+        assigned.fit_score,
+        assigned.industry_points,
+        assigned.employee_points,
+        assigned.revenue_points,
+        assigned.country_points,
+        assigned.technology_points,
+        assigned.fit_technologies,
+        assigned.intent_score,
+        assigned.intent_topics,
+        assigned.top_intent_topic,
+        assigned.top_intent_age_days,
+        assigned.engagement_score,
+        assigned.activity_points,
+        assigned.decision_maker_points,
+        assigned.total_score,
+        assigned.tier,
+        assigned.tier_basis,
+        assigned.tier_reason,
+        assigned.tier_2_cluster,
+        assigned.fit_intent_quadrant,
+        assigned.is_excluded,
+        assigned.contacts,
+        assigned.stale_contacts,
+        assigned.unverified_contacts,
+        assigned.verified_decision_makers,
+        assigned.is_reachable,
+        assigned.buying_group_coverage,
+        assigned.missing_buying_roles,
+        assigned.buying_group_gap,
+        families.parent_account_id,
+        families.parent_account_name,
+        families.ultimate_parent_account_id,
+        families.ultimate_parent_account_name,
+        families.hierarchy_depth,
+        families.family_size,
+        families.hierarchy_issue,
+        coalesce(family_tiers.family_tier, assigned.tier) as family_tier,
+        assigned.top_intent_account_id,
+        assigned.play_motion,
+        assigned.play_channels,
+        assigned.play_cadence,
+        assigned.play_owner_role,
+        assigned.play_sla_days
     from assigned
+    left join families
+        on
+            assigned.score_date = families.score_date
+            and assigned.account_id = families.account_id
+    left join family_tiers
+        on
+            families.score_date = family_tiers.score_date
+            and families.ultimate_parent_account_id = family_tiers.ultimate_parent_account_id
 )
 
 select * from final
