@@ -66,7 +66,10 @@ def add_families(landing: Path) -> None:
         _write(
             folder / "handbuilt_contacts.csv",
             "Id,AccountId,FirstName,LastName,Email,Title,IsEmailBounced,LastActivityDate,HasOptedOutOfEmail,IsDeleted",
-            [f"003GROUPCEO000001,{GROUP_A},Pat,Lee,pat.lee@group-subsidiary-a.example,Chief Executive Officer,{bounced},{recent},false,false"],
+            [
+                f"003GROUPCEO000001,{GROUP_A},Pat,Lee,pat.lee@group-subsidiary-a.example,Chief Executive Officer,"
+                f"{bounced},{recent},false,false"
+            ],
         )
     for day in DATES:
         _write(
@@ -138,7 +141,8 @@ def test_the_samples_parent_links_resolve_the_same_whatever_tool_wrote_the_expor
 
 def test_one_surge_seen_by_two_subsidiaries_counts_once_for_the_parent_and_the_family(warehouse):
     parent = warehouse.execute(
-        "select intent_score, top_intent_topic, top_intent_account_id from int_account_intent_scored where account_id = ? and score_date = ?",
+        "select intent_score, top_intent_topic, top_intent_account_id from int_account_intent_scored "
+        "where account_id = ? and score_date = ?",
         [GROUP_PARENT, END],
     ).fetchone()
     assert parent == (13.5, "data pipelines", GROUP_A), "90 on a weight-1 topic is 13.5 points, once; the tie names the lower id"

@@ -81,14 +81,10 @@ def test_tier_changes_alert_once_and_write_back_only_what_changed(landed, webhoo
             "and (change_type = 'promotion' or from_tier = 'tier_1')"
         ).fetchall()
         today = dict(
-            con.execute(
-                f"select account_id, {WRITTEN_BACK} from account_tier_history where as_of_date = '{SAMPLE_END}'"
-            ).fetchall()
+            con.execute(f"select account_id, {WRITTEN_BACK} from account_tier_history where as_of_date = '{SAMPLE_END}'").fetchall()
         )
         before = dict(
-            con.execute(
-                f"select account_id, {WRITTEN_BACK} from account_tier_history where as_of_date = '{PREVIOUS_DAY}'"
-            ).fetchall()
+            con.execute(f"select account_id, {WRITTEN_BACK} from account_tier_history where as_of_date = '{PREVIOUS_DAY}'").fetchall()
         )
 
     sent = [(a["account_id"], a["from_tier"], a["to_tier"]) for a in alerts("tier_change") if a["as_of_date"] == str(SAMPLE_END)]
