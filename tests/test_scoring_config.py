@@ -42,6 +42,7 @@ def test_the_shipped_rules_are_valid():
             "missing key 'buying_group.roles.champion.needed'",
         ),
         (lambda c: c["buying_group"].update(min_tier_1_coverage=60), "'buying_group.min_tier_1_coverage' is 60, outside"),
+        (lambda c: c["buying_group"].update(roles={}), "key 'buying_group.roles' must list at least one role"),
     ],
 )
 def test_invalid_rules_name_the_key(rules, change, message):

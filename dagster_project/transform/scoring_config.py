@@ -192,6 +192,8 @@ def _check_order(config: dict, path: str) -> None:
         mins = [band["min"] for band in config["fit"][bands]]
         if mins != sorted(mins) or len(set(mins)) != len(mins):
             raise ScoringConfigError(f"{path}: key 'fit.{bands}' must list bands by increasing, distinct 'min'")
+    if not config["buying_group"]["roles"]:
+        raise ScoringConfigError(f"{path}: key 'buying_group.roles' must list at least one role")
     hysteresis = config["hysteresis"]
     if hysteresis["demotion_days"] > hysteresis["lookback_days"]:
         raise ScoringConfigError(
