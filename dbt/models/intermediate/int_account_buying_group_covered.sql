@@ -1,5 +1,5 @@
--- Buying-group coverage per account and score date: usable contacts (verified, not stale, not
--- bounced) per configured role among the contacts of the account and its subsidiaries, coverage
+-- Buying-group coverage per account and score date: usable contacts (int_contacts_flagged: verified,
+-- not stale, not bounced) per configured role among the contacts of the account and its subsidiaries, coverage
 -- = sum(weight x min(1, verified / needed)) / sum(weight), and the roles still missing.
 {%- set roles = scoring('buying_group.roles') %}
 
@@ -10,7 +10,7 @@ with usable_contacts as (
         title,
         department
     from {{ ref('int_contacts_flagged') }}
-    where not is_stale and not is_unverified and not is_bounced
+    where is_usable
 ),
 
 roles as (

@@ -127,11 +127,19 @@ flagged as (
     from touched
 ),
 
+-- usable: a contact outreach can count on, for decision-makers and buying-group roles alike
+usable as (
+    select
+        *,
+        not is_stale and not is_unverified and not is_bounced as is_usable
+    from flagged
+),
+
 final as (
     select
         *,
-        is_decision_maker and not is_stale and not is_unverified and not is_bounced as is_verified_decision_maker
-    from flagged
+        is_decision_maker and is_usable as is_verified_decision_maker
+    from usable
 )
 
 select * from final
