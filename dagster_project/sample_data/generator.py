@@ -35,6 +35,19 @@ SOURCES = (
 )
 
 
+# The profile the sample's won deals follow (see _plant_icp): each trait multiplies the odds of a win.
+PLANTED_ICP = {
+    "industries": ("Software", "Financial Services"),
+    "min_employees": 200,
+    "max_employees": 4999,
+    "technologies": ("Snowflake", "dbt"),
+}
+
+BASE_WIN_ODDS = 0.15 / 0.85
+ICP_TRAIT_ODDS = 3.0
+DEALS_BEFORE_HISTORY_DAYS = 7
+
+
 @dataclass(frozen=True)
 class SampleSpec:
     accounts: int
@@ -148,6 +161,8 @@ def _create_entities(con: duckdb.DuckDBPyConnection, spec: SampleSpec) -> None:
         from base
         """
     )
+    _plant_icp(con)
+    _create_opportunities(con, spec)
     con.execute(
         f"""
         create table contacts as
@@ -173,6 +188,52 @@ def _create_entities(con: duckdb.DuckDBPyConnection, spec: SampleSpec) -> None:
             u('ver', s.i * 64 + j) as r_verify
         from slots s join companies c using (i)
         order by s.i, j
+        """
+    )
+
+
+def _plant_icp(con: duckdb.DuckDBPyConnection) -> None:
+    """The ideal customer profile the sample's deals follow, for discovery to find: software and
+    financial-services companies, 200-4,999 employees and a Snowflake or dbt stack each raise the odds
+    of winning (and shorten the cycle); every other attribute is noise."""
+    con.execute(
+        f"""
+        alter table companies add column icp_traits integer;
+        update companies set icp_traits =
+            cast(coalesce(industry in {PLANTED_ICP["industries"]}, false) as integer)
+            + cast(employees between {PLANTED_ICP["min_employees"]} and {PLANTED_ICP["max_employees"]} as integer)
+            + cast(list_has_any(
+                list_transform(
+                    range(cast(floor(u('ntech', i) * 6) as integer)),
+                    lambda j: fit_technologies()[1 + cast(floor(u('tech', i * 16 + j) * 16) as integer)]),
+                {list(PLANTED_ICP["technologies"])}) as integer);
+        """
+    )
+
+
+def _create_opportunities(con: duckdb.DuckDBPyConnection, spec: SampleSpec) -> None:
+    """Deals with a life: each is created on its own date (from a week before the first export,
+    so some predate the history), closes after its cycle and is won with odds that grow with the
+    account's ICP traits; an export lists the deals created by its date, in the stage they reached."""
+    first = spec.export_dates[0].isoformat()
+    con.execute(
+        f"""
+        create table opportunities as
+        with slots as (
+            select c.*, j, i * 4 + j as o
+            from companies c, unnest(range(1 + cast(floor(u('nop', i) * 2) as integer))) t(j)
+            where u('opp', i) < 0.35
+        )
+        select
+            i, j, account_id, account_name,
+            abm_salesforce_id('0065g' || chr(cast(65 + o % 26 as integer)) || lpad(cast(o as varchar), 9, '0')) as opportunity_id,
+            round(annual_revenue * (0.001 + 0.004 * u('amt', o)), -2) as amount,
+            date '{first}' - {DEALS_BEFORE_HISTORY_DAYS} + cast(floor(u('oc', o) * ({spec.days} + {DEALS_BEFORE_HISTORY_DAYS})) as integer)
+                as created_date,
+            1 + cast(floor(u('cyc', o) * (30 - 5 * icp_traits)) as integer) as cycle_days,
+            u('won', o) < {BASE_WIN_ODDS} * pow({ICP_TRAIT_ODDS}, icp_traits)
+                / (1 + {BASE_WIN_ODDS} * pow({ICP_TRAIT_ODDS}, icp_traits)) as will_win
+        from slots
         """
     )
 

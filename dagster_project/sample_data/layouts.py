@@ -74,19 +74,19 @@ _CRM_CONTACTS = """
 """
 
 _OPPORTUNITIES = """
-    with opps as (
-        select c.*, j, pick(opportunity_stages(), 'stg', i * 4 + j) as stage
-        from companies c, unnest(range(1 + cast(floor(u('nop', i) * 2) as integer))) t(j)
-        where u('opp', i) < 0.25
-    )
-    select abm_salesforce_id('0065g' || chr(cast(65 + (i * 4 + j) % 26 as integer)) || lpad(cast(i * 4 + j as varchar), 9, '0'))
-               as opportunity_id, account_id,
+    select opportunity_id, account_id,
            account_name || ' - ' || case j when 0 then 'New Business' else 'Expansion' end as opportunity_name,
-           stage, round(annual_revenue * (0.001 + 0.004 * u('amt', i * 4 + j)), -2) as amount,
-           date '$d' + cast(floor(u('cd', i * 4 + j) * 240) as integer) - 120 as close_date,
-           stage like 'Closed%' as is_closed, stage = 'Closed Won' as is_won,
-           date '$d' - cast(floor(u('oc', i * 4 + j) * 400) as integer) - 120 as created_date
-    from opps
+           case
+               when created_date + cycle_days <= date '$d' then case when will_win then 'Closed Won' else 'Closed Lost' end
+               else ['Prospecting', 'Qualification', 'Proposal', 'Negotiation'][
+                   1 + least(3, cast(floor(4 * (date '$d' - created_date) / cycle_days) as integer))]
+           end as stage,
+           amount, created_date + cycle_days as close_date,
+           created_date + cycle_days <= date '$d' as is_closed,
+           created_date + cycle_days <= date '$d' and will_win as is_won,
+           created_date
+    from opportunities
+    where created_date <= date '$d'
     order by opportunity_id
 """
 

@@ -207,7 +207,6 @@ LISTS = {
         "CRM",
         "Database",
     ],
-    "opportunity_stages": ["Prospecting", "Qualification", "Proposal", "Negotiation", "Closed Won", "Closed Lost", "Closed Lost"],
     "activity_types": ["email_reply", "email_reply", "meeting", "event_attended", "web_visit", "web_visit", "web_visit", "demo_request"],
     "verifier_results": ["valid", "valid", "valid", "valid", "valid", "valid", "invalid", "catch-all", "unknown", "valid"],
 }
