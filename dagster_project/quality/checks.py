@@ -11,6 +11,7 @@ import duckdb
 import pandas as pd
 from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, AssetKey, MetadataValue, asset_check
 
+from dagster_project.alerts import send_alert
 from dagster_project.ingest.assets import raw_asset_key
 from dagster_project.ingest.loader import loaded_export_dates, partition_dir
 from dagster_project.ingest.quarantine import quarantined
@@ -214,5 +215,27 @@ def max_share_from_env(name: str, default: float) -> float:
     return float(os.environ.get(name, default))
 
 
+@asset_check(
+    asset=AssetKey(["tier_performance"]),
+    name="tier_performance_suite",
+    blocking=False,
+    description="GX suite expectations/tier_performance.json: each tier converts at least as well as the tier below it, beyond the noise.",
+)
+def tier_performance_check(context: AssetCheckExecutionContext, data_folder: DataFolder) -> AssetCheckResult:
+    columns = "tier, closed_opportunities, won_opportunities, win_rate, win_rate_low, win_rate_high, converts_below_next_tier"
+    frame = read_warehouse(data_folder.paths, f"select {columns} from tier_performance order by tier")
+    outcome = validate("tier_performance", "tier_performance", frame[["converts_below_next_tier"]])
+    for row in frame[frame["converts_below_next_tier"]].itertuples():
+        below = {"tier_1": "tier_2", "tier_2": "tier_3"}[row.tier]
+        other = frame[frame["tier"] == below].iloc[0]
+        text = (
+            f"{row.tier} converts below {below}: {row.won_opportunities} of {row.closed_opportunities} closed deals won "
+            f"({row.win_rate_low:.0%}-{row.win_rate_high:.0%}) against {other.won_opportunities} of {other.closed_opportunities} "
+            f"({other.win_rate_low:.0%}-{other.win_rate_high:.0%}). Review the rules (abm icp)."
+        )
+        send_alert(data_folder.paths.alerts, "tier_conversion", text, {"tier": row.tier, "below": below}, context.log)
+    return check_result(context, data_folder.paths, outcome)
+
+
 raw_checks = [build_raw_check(source) for source in SCHEMAS]
-quality_checks = [*raw_checks, account_tiers_check, account_tiers_gate]
+quality_checks = [*raw_checks, account_tiers_check, account_tiers_gate, tier_performance_check]

@@ -1,23 +1,8 @@
 -- Does tier 1 convert better than tier 2? Opportunities from the latest CRM snapshot, grouped by the
--- account's current tier: win rate, open pipeline and average won deal size.
-with snapshots as (
-    select * from {{ ref('stg_crm__opportunities') }}
-    where export_date <= {{ as_of_end() }}
-),
-
-latest_export as (
-    select max(export_date) as export_date from snapshots
-),
-
-opportunities as (
-    select snapshots.*
-    from snapshots
-    inner join latest_export on snapshots.export_date = latest_export.export_date
-),
-
-account_map as (
-    select * from {{ ref('int_account_ids_mapped') }}
-    where score_date = {{ as_of_end() }}
+-- account's current tier: win rate with its Wilson interval, days to win, open pipeline and average
+-- won deal size; and the alarm when a tier converts below the tier under it beyond the noise.
+with opportunities as (
+    select * from {{ ref('int_opportunities_latest') }}
 ),
 
 tiers as (
@@ -32,10 +17,8 @@ joined as (
         coalesce(tiers.tier, 'not_tiered') as tier,
         opportunities.*
     from opportunities
-    left join account_map
-        on opportunities.account_id = account_map.crm_account_id
     left join tiers
-        on account_map.account_id = tiers.account_id
+        on opportunities.account_id = tiers.account_id
 ),
 
 performance as (
@@ -50,9 +33,31 @@ performance as (
         end as win_rate,
         sum(case when not is_closed then amount else 0 end) as open_pipeline_amount,
         sum(case when is_won then amount else 0 end) as won_amount,
-        avg(case when is_won then amount end) as avg_won_deal_size
+        avg(case when is_won then amount end) as avg_won_deal_size,
+        median(case when is_won then {{ dbt.datediff('created_date', 'close_date', 'day') }} end) as median_days_to_win
     from joined
     group by tier
+),
+
+with_intervals as (
+    select
+        *,
+        case when closed_opportunities > 0 then {{ wilson_bound('won_opportunities', 'closed_opportunities', -1) }} end
+            as win_rate_low,
+        case when closed_opportunities > 0 then {{ wilson_bound('won_opportunities', 'closed_opportunities', 1) }} end
+            as win_rate_high
+    from performance
+),
+
+-- A tier converts below the next one down only when even its interval's top is under the other's bottom.
+compared as (
+    select
+        with_intervals.*,
+        coalesce(with_intervals.win_rate_high < next_tier.win_rate_low, false) as converts_below_next_tier
+    from with_intervals
+    left join with_intervals as next_tier
+        on
+            next_tier.tier = case with_intervals.tier when 'tier_1' then 'tier_2' when 'tier_2' then 'tier_3' end
 )
 
-select * from performance
+select * from compared
