@@ -168,6 +168,17 @@ def abm_run(env, *args) -> dict:
     return result
 
 
+def icp_run(env) -> dict:
+    """`abm icp` on the nightly run's data folder: wall time, peak memory and the deals it weighed."""
+    seconds, sampler, output = run_measured([str(BIN / "abm"), "icp"], env)
+    import duckdb
+
+    with duckdb.connect(str(Path(env["ABM_DATA_DIR"]) / "warehouse.duckdb"), read_only=True) as con:
+        closed, described = con.execute("select count(*), count(described_as_of) from int_opportunity_accounts_as_of").fetchone()
+        listed = con.execute("select count(*) from int_opportunities_latest").fetchone()[0]
+    return {"total": seconds, "peak": sampler.peak(), "opportunities": listed, "closed": closed, "described": described}
+
+
 def family_node_seconds(data_dir: Path) -> dict[str, float]:
     """Execution time of every dbt node of the run (dbt's run_results.json), and of the family and
     buying-group models with their tests: their share of the dbt work, whatever the thread overlap."""
@@ -217,6 +228,7 @@ def main() -> int:
         "--engine", choices=("duckdb", "spark"), default="duckdb", help="the engine of the pipeline's runs; the reference stays DuckDB"
     )
     parser.add_argument("--skip-growth", action="store_true", help="skip fixed overhead, history and backfill")
+    parser.add_argument("--icp", action="store_true", help="also time `abm icp` (ICP discovery) after the first nightly run")
     parser.add_argument("--work", default=None, help="scratch folder (default: a temporary folder)")
     parser.add_argument("--json", default=None, help="also write the figures to this file")
     args = parser.parse_args()
@@ -242,6 +254,9 @@ def main() -> int:
         shutil.copytree(landing, Path(env["ABM_DATA_DIR"]) / "landing")
         print(f"Nightly run {attempt + 1}/{args.repeats} ...", flush=True)
         runs.append(abm_run(env, "run", "--date", END.isoformat()))
+        if args.icp and attempt == 0:
+            print("ICP discovery ...", flush=True)
+            figures["icp"] = icp_run(env)
         ref_env = workspace(root, f"reference-{attempt}")
         shutil.copytree(landing, Path(ref_env["ABM_DATA_DIR"]) / "landing")
         print(f"Reference {attempt + 1}/{args.repeats} ...", flush=True)
@@ -329,6 +344,12 @@ def report(f: dict) -> None:
     print(f"{'nightly run (total)':<22}{n['total']:>10.1f}{gib(n['total_peak']):>14}")
     print(f"{'reference script':<22}{r['total']:>10.1f}{gib(r['total_peak']):>14}")
     print(f"{'pipeline / reference':<22}{f['ratio']:>10.2f}x")
+    if "icp" in f:
+        i = f["icp"]
+        print(
+            f"{'ICP discovery':<22}{i['total']:>10.1f}{gib(i['peak']):>14}  ({i['opportunities']:,} opportunities, "
+            f"{i['closed']:,} closed in the look-back, {i['described']:,} described as of creation)"
+        )
     if "overhead_100_accounts_s" in f:
         print(
             f"{'fixed overhead (100)':<22}{f['overhead_100_accounts_s']:>10.1f} s  (median of 3 nightly runs; "

@@ -28,9 +28,12 @@ class ScoringRules(ConfigurableResource):
 
     path: str = ""
 
+    @property
+    def file(self) -> Path:
+        return Path(self.path) if self.path else settings.scoring_config_path()
+
     def load(self) -> dict[str, Any]:
-        file = Path(self.path) if self.path else settings.scoring_config_path()
         try:
-            return load_scoring_config(file)
+            return load_scoring_config(self.file)
         except ScoringConfigError as error:
             raise Failure(description=f"Invalid scoring rules, nothing was run: {error}", allow_retries=False) from error

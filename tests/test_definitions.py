@@ -48,7 +48,23 @@ def test_the_graph_runs_from_every_source_through_dbt_to_publish():
         "export_freshness_sensor",
         "dead_run_sweeper",
     }
-    assert [s.name for s in defs.schedules] == ["abm_nightly_schedule"]
+    assert [s.name for s in defs.schedules] == ["abm_nightly_schedule", "abm_icp_discovery_schedule"]
+
+
+def test_icp_discovery_runs_monthly_on_its_own_and_never_in_the_nightly_run():
+    from dagster import AssetKey
+
+    from dagster_project.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    discovery = {key for key in graph.get_all_asset_keys() if graph.get(key).group_name == "discovery"}
+    assert {AssetKey(["icp_attribute_lift"]), AssetKey(["icp_evidence"]), AssetKey(["int_opportunity_accounts_as_of"])} <= discovery
+    nightly = set(defs.resolve_job_def("abm_nightly").asset_layer.selected_asset_keys)
+    monthly = set(defs.resolve_job_def("abm_icp_discovery").asset_layer.selected_asset_keys)
+    assert nightly and not nightly & discovery
+    assert monthly == discovery
+    schedule = next(s for s in defs.schedules if s.name == "abm_icp_discovery_schedule")
+    assert schedule.cron_schedule == "0 5 1 * *"
 
 
 def test_dbt_sources_are_generated_from_the_raw_contract():

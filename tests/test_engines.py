@@ -1,8 +1,8 @@
 """The same exports, rules and runs on DuckDB and on Spark (local[2]) give the same tables, row for row.
 
 Both engines run the whole pipeline (ingest, dbt, the checks, the publish) for a range and then for an
-earlier date (an out-of-order backfill); every mart, with its full history, and every intermediate
-model of the last run are compared, so a difference points at the model that makes it; then the
+earlier date (an out-of-order backfill), then ICP discovery; every mart, with its full history, every
+discovery model and every intermediate model of the last run are compared, so a difference points at the model that makes it; then the
 models' dbt unit tests run on Spark.
 """
 
@@ -18,8 +18,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dagster_project.cli import published_in, run_job
-from dagster_project.settings import Paths
+from dagster_project.cli import execute_job, published_in, run_job
+from dagster_project.discovery.assets import AS_OF_TAG, DISCOVERY_JOB_NAME
+from dagster_project.settings import DEFAULT_SCORING_CONFIG, Paths
 from dagster_project.transform.spark_tables import spark_table_folder, spark_table_relation
 from tests.conftest import SAMPLE_END
 
@@ -38,9 +39,15 @@ def run_on(engine: str, sample_loaded: Path, folder: Path, monkeypatch) -> Paths
     monkeypatch.setenv("ABM_DATA_DIR", str(folder))
     monkeypatch.setenv("DAGSTER_HOME", str(folder / "dagster_home"))
     monkeypatch.setenv("ABM_ENGINE", engine)
+    rules = folder / "rules" / "scoring.yml"
+    rules.parent.mkdir()
+    shutil.copyfile(DEFAULT_SCORING_CONFIG, rules)
+    monkeypatch.setenv("ABM_SCORING_CONFIG", str(rules))
     for start, end in RUNS:
         result = run_job(start, end)
         assert result.success and published_in(result), f"{engine} run {start}..{end} failed or published nothing"
+    discovery = execute_job(DISCOVERY_JOB_NAME, f"abm icp on {engine}", {AS_OF_TAG: SAMPLE_END.isoformat()}, None, None)
+    assert discovery.success, f"ICP discovery failed on {engine}"
     return Paths(folder, engine)
 
 
@@ -97,7 +104,7 @@ def test_duckdb_and_spark_build_the_same_tables(sample_loaded, tmp_path, monkeyp
         con.execute(f"attach '{on_spark.serving_db}' as served_spark (read_only)")
         found["published account_tiers"] = differences(con, "served_duckdb.bi.account_tiers", "served_spark.bi.account_tiers")
 
-    assert {"account_tiers", "account_tier_history", "account_tier_changes", "contact_quality"} <= marts
+    assert {"account_tiers", "account_tier_history", "account_tier_changes", "contact_quality", "icp_attribute_lift"} <= marts
     assert len(found) > 25, sorted(found)
     assert {model: problem for model, problem in found.items() if problem} == {}
     assert history_dates == 3, "the range and the earlier date, each its own partition"

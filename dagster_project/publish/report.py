@@ -37,6 +37,7 @@ def render_tier_report(serving_db: Path, target: Path, quality_report: Path, mis
             _section("Tier 2 clusters", _tier_2_clusters(con)),
             _section("Account families", _families(con)),
             _section("Accounts per owner", _owners(con)),
+            _section("ICP discovery: what the won deals share", _icp(con)),
             _section("Data quality", _quality_summary(con, as_of, quality_report)),
         ]
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>Account tiers as of {as_of}</title>
@@ -204,6 +205,44 @@ def _families(con, shown: int = 20) -> str:
                     f"{coverage:.0%}" + (f" ({_text(missing)})" if missing else ""),
                 ]
                 for name, members, tier, intent, topic, intent_by, engagement, engaged_by, coverage, missing in rows
+            ],
+        )
+    )
+
+
+def _icp(con, shown: int = 10) -> str:
+    """The ranked evidence of the latest ICP discovery (abm icp, monthly), once there is one."""
+    if not con.execute("select count(*) from duckdb_tables() where table_name = 'icp_attribute_lift'").fetchone()[0]:
+        return "<p>No ICP discovery yet: <code>abm icp</code> ranks what the closed deals share (monthly in the schedule).</p>"
+    rows = con.execute(
+        "select attribute, value, opportunities, wins, win_rate, lift, lift_low, lift_high, insufficient_support, "
+        "total_opportunities, total_wins, as_of_date from icp_attribute_lift order by lift_rank limit ?",
+        [shown],
+    ).fetchall()
+    features = con.execute(
+        "select feature, max(information_value), bool_or(possible_leak) from icp_attribute_lift "
+        "group by feature order by min(feature_rank) limit 5"
+    ).fetchall()
+    if not rows:
+        return "<p>The latest ICP discovery found no closed deals described as of their creation.</p>"
+    deals, wins, as_of = rows[0][9], rows[0][10], rows[0][11]
+    strongest = ", ".join(f"{_text(f)} ({iv:.2f}{', possible leak' if leak else ''})" for f, iv, leak in features)
+    return (
+        f"<p>As of {as_of}: {deals:,} closed deals described as of their creation, {wins:,} won. "
+        f"Strongest attributes (information value): {strongest}.</p>"
+        + _table(
+            ["attribute", "value", "deals", "wins", "win rate", "lift [95 % interval]", ""],
+            [
+                [
+                    _text(a),
+                    _text(v),
+                    f"{n:,}",
+                    f"{w:,}",
+                    f"{rate:.0%}",
+                    f"{lift:.2f} [{low:.2f}, {high:.2f}]",
+                    "insufficient support" if thin else "",
+                ]
+                for a, v, n, w, rate, lift, low, high, thin, *_ in rows
             ],
         )
     )

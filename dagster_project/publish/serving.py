@@ -42,6 +42,8 @@ PUBLISHED_TABLES = (
     "account_crm_updates",
     "account_merges",
 )
+# Built by the monthly ICP discovery, not by every run: published as the warehouse holds it, once it exists.
+OPTIONAL_PUBLISHED_TABLES = ("icp_attribute_lift",)
 PARTITIONED_BY_DATE = {"account_tier_history": "as_of_date"}
 
 
@@ -86,6 +88,7 @@ def build_version(warehouse: Path, published: Path, tables: tuple[str, ...] = PU
         con.execute(f"attach {_sql_path(building / 'serving.duckdb')} as serving (storage_version '{SERVING_STORAGE_VERSION}')")
         con.execute(f"attach {_sql_path(warehouse)} as warehouse (read_only)")
         con.execute("use serving")
+        tables = (*tables, *_present(con, OPTIONAL_PUBLISHED_TABLES))
         for table in tables:
             con.execute(f"create table main.{table} as select {_bi_columns(con, table)} from warehouse.main.{table}")
             _comment(con, table, docs.get(table))
@@ -98,6 +101,11 @@ def build_version(warehouse: Path, published: Path, tables: tuple[str, ...] = PU
     folder = versions / stamp
     building.rename(folder)
     return Version(folder, counts)
+
+
+def _present(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...]) -> tuple[str, ...]:
+    found = {name for (name,) in con.execute("select table_name from duckdb_tables() where database_name = 'warehouse'").fetchall()}
+    return tuple(table for table in tables if table in found)
 
 
 def _bi_columns(con: duckdb.DuckDBPyConnection, table: str) -> str:
@@ -118,7 +126,7 @@ def published_docs() -> dict[str, tuple[str, dict[str, str]]]:
     return {
         node["name"]: (node.get("description", ""), {c: v.get("description", "") for c, v in node.get("columns", {}).items()})
         for node in manifest["nodes"].values()
-        if node["resource_type"] == "model" and node["name"] in PUBLISHED_TABLES
+        if node["resource_type"] == "model" and node["name"] in (*PUBLISHED_TABLES, *OPTIONAL_PUBLISHED_TABLES)
     }
 
 

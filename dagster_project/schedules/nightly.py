@@ -13,7 +13,8 @@ NIGHTLY_JOB_NAME = "abm_nightly"
 # In-process: the run is a handful of steps and the multiprocess executor costs ~2 s per step.
 nightly_job = define_asset_job(
     NIGHTLY_JOB_NAME,
-    selection=AssetSelection.all(),
+    # ICP discovery has its own monthly job (dagster_project/discovery).
+    selection=AssetSelection.all() - AssetSelection.groups("discovery"),
     partitions_def=daily_partitions,
     executor_def=in_process_executor,
     description="Ingest the exports, score every account as of the date, check quality, then publish.",

@@ -18,6 +18,9 @@ from dagster_project.transform.project import dbt_project
 from dagster_project.transform.resource import AbmDbtCliResource, environment_of_subprocesses, keep_parse, run_target_path
 from dagster_project.transform.spark_tables import expose_spark_tables
 
+DISCOVERY_TAG = "discovery"
+WHATIF_TAG = "whatif"  # built by `abm whatif` in a scratch warehouse only (dagster_project/whatif.py)
+
 
 def describe_dbt_test(test: Mapping[str, Any]) -> str:
     """What a dbt data test guards, in words, for its check in the Dagster UI (its YAML description
@@ -53,9 +56,12 @@ class AbmDbtTranslator(DagsterDbtTranslator):
         return spec._replace(description=describe_dbt_test(manifest["nodes"][unique_id]))
 
 
+# The nightly models: everything but ICP discovery, which runs monthly (dagster_project/discovery),
+# and the what-if comparisons.
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
+    exclude=f"tag:{DISCOVERY_TAG} tag:{WHATIF_TAG}",
     partitions_def=daily_partitions,
     backfill_policy=BackfillPolicy.single_run(),
     dagster_dbt_translator=AbmDbtTranslator(),
@@ -63,6 +69,11 @@ class AbmDbtTranslator(DagsterDbtTranslator):
 )
 def abm_dbt_models(context: AssetExecutionContext, dbt: AbmDbtCliResource, data_folder: DataFolder, rules: ScoringRules):
     as_of_start, as_of_end = as_of_range(context)
+    yield from build_models(context, dbt, data_folder, rules, as_of_start, as_of_end)
+
+
+def build_models(context, dbt: AbmDbtCliResource, data_folder: DataFolder, rules: ScoringRules, as_of_start, as_of_end):
+    """One `dbt build` of the assets the run selected, as of the range, on the data folder's engine."""
     locations = data_folder.paths
     scoring = rules.load()
     try:
@@ -72,7 +83,7 @@ def abm_dbt_models(context: AssetExecutionContext, dbt: AbmDbtCliResource, data_
     ensure_free(locations.data_dir)
     if locations.engine == "duckdb":
         ensure_warehouse_writable(locations.warehouse)
-    context.log.info(f"Scoring as of {as_of_start} to {as_of_end} in one dbt invocation on {locations.engine}")
+    context.log.info(f"Building as of {as_of_start} to {as_of_end} in one dbt invocation on {locations.engine}")
     target = run_target_path(locations.dbt_target, context.run_id)
     args = dbt_build_args(scoring, publish_emails(), publish_contact_names(), locations.engine)
     loaded = loaded_sources(locations, as_of_end)

@@ -80,6 +80,18 @@ SPEC: dict[str, Any] = {
         },
         "min_tier_1_coverage": _num(0, 1),
     },
+    "discovery": {
+        "lookback_months": _num(1, 120),
+        "shrinkage": _num(0, 10000),
+        "min_opportunities": _num(1, 1e7),
+        "min_share": _num(0, 1),
+        "min_wins": _num(0, 1e7),
+        "intent_window_days": _num(1, 365),
+        "leak_information_value": _num(0, 100),
+        "employee_bands": [_num(0, 1e13)],
+        "revenue_bands": [_num(0, 1e13)],
+        "engagement_bands": [_num(0, 1e6)],
+    },
     "hysteresis": {"demotion_margin": _num(0, 50), "demotion_days": _num(1, 90), "lookback_days": _num(1, 365)},
     "clusters": {"trigger_window_days": _num(1, 730), "triggers": {"*": "text"}},
     "activation": {
@@ -192,6 +204,10 @@ def _check_order(config: dict, path: str) -> None:
         mins = [band["min"] for band in config["fit"][bands]]
         if mins != sorted(mins) or len(set(mins)) != len(mins):
             raise ScoringConfigError(f"{path}: key 'fit.{bands}' must list bands by increasing, distinct 'min'")
+    for bands in ("employee_bands", "revenue_bands", "engagement_bands"):
+        edges = config["discovery"][bands]
+        if not edges or edges != sorted(edges) or len(set(edges)) != len(edges):
+            raise ScoringConfigError(f"{path}: key 'discovery.{bands}' must list band lower bounds, increasing and distinct")
     if not config["buying_group"]["roles"]:
         raise ScoringConfigError(f"{path}: key 'buying_group.roles' must list at least one role")
     hysteresis = config["hysteresis"]

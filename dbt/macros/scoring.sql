@@ -26,9 +26,13 @@
     {%- endif -%}
 {%- endmacro %}
 
-{# A two-column inline table from a mapping: {key: value} -> (key_name, value_name). #}
+{# A two-column inline table from a mapping in the rules: {key: value} -> (key_name, value_name). #}
 {% macro mapping_values(path, key_name, value_name, value_type='double') %}
-    {%- set mapping = scoring(path) or {} -%}
+    {{- mapping_values_of(scoring(path) or {}, key_name, value_name, value_type) -}}
+{% endmacro %}
+
+{# The same from a mapping given in the model. #}
+{% macro mapping_values_of(mapping, key_name, value_name, value_type='double') %}
     {%- if mapping | length == 0 -%}
         select cast(null as {{ dbt.type_string() }}) as {{ key_name }}, cast(null as {{ value_type }}) as {{ value_name }} where 1 = 0
     {%- else -%}

@@ -1,0 +1,97 @@
+"""ICP discovery in Dagster: the discovery dbt models (one `dbt build` as of the latest loaded
+opportunity export, or the run's `abm/as_of` tag) and the evidence they give, on a monthly schedule."""
+
+import datetime as dt
+
+import duckdb
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    DefaultScheduleStatus,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    ScheduleDefinition,
+    asset,
+    define_asset_job,
+    in_process_executor,
+)
+from dagster_dbt import dbt_assets
+
+from dagster_project.discovery.evidence import headline, markdown, read_evidence
+from dagster_project.discovery.suggest import suggested_fit, write_suggested
+from dagster_project.ingest.loader import loaded_export_dates
+from dagster_project.resources import DataFolder, ScoringRules
+from dagster_project.settings import Paths
+from dagster_project.transform.assets import DISCOVERY_TAG, AbmDbtTranslator, build_models
+from dagster_project.transform.project import dbt_project
+from dagster_project.transform.resource import AbmDbtCliResource
+
+DISCOVERY_GROUP = "discovery"
+DISCOVERY_JOB_NAME = "abm_icp_discovery"
+AS_OF_TAG = "abm/as_of"
+
+
+def discovery_as_of(tags, locations: Paths) -> dt.date:
+    """The run's `abm/as_of` tag, else the latest loaded opportunity export."""
+    if tags.get(AS_OF_TAG):
+        return dt.date.fromisoformat(tags[AS_OF_TAG])
+    dates = loaded_export_dates(locations, "crm_opportunities")
+    if not dates:
+        raise Failure(description="ICP discovery needs closed deals: no opportunity export is loaded yet.", allow_retries=False)
+    return dates[-1]
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    select=f"tag:{DISCOVERY_TAG}",
+    dagster_dbt_translator=AbmDbtTranslator(),
+    pool="warehouse",
+    name="icp_discovery_models",
+)
+def icp_discovery_models(context: AssetExecutionContext, dbt: AbmDbtCliResource, data_folder: DataFolder, rules: ScoringRules):
+    as_of = discovery_as_of(context.run.tags, data_folder.paths)
+    yield from build_models(context, dbt, data_folder, rules, as_of, as_of)
+
+
+@asset(
+    deps=[AssetKey("icp_attribute_lift"), AssetKey("icp_fit_suggested")],
+    group_name=DISCOVERY_GROUP,
+    description="What the won deals share, ranked, and config/scoring.suggested.yml with its evidence (never applied by itself).",
+)
+def icp_evidence(context: AssetExecutionContext, data_folder: DataFolder, rules: ScoringRules) -> MaterializeResult:
+    locations = data_folder.paths
+    with duckdb.connect(str(locations.warehouse), read_only=True) as con:
+        evidence = read_evidence(con)
+    scoring = rules.load()
+    fit_text = suggested_fit(evidence.suggestions, scoring["fit"], scoring["discovery"], evidence.as_of, evidence.deals)
+    suggested, diff = write_suggested(rules.file, fit_text)
+    report = locations.reports / f"icp-{evidence.as_of}.md"
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(markdown(evidence, diff=diff))
+    context.log.info(f"{headline(evidence)} Report: {report}; suggested rules: {suggested}")
+    return MaterializeResult(
+        metadata={
+            "as_of": evidence.as_of,
+            "closed_deals": evidence.deals,
+            "wins": evidence.wins,
+            "left_out_before_history": evidence.undescribed,
+            "top_attributes": MetadataValue.md(markdown(evidence, top=5)),
+            "suggested_rules": MetadataValue.path(str(suggested)),
+            "report": MetadataValue.path(str(report)),
+        }
+    )
+
+
+discovery_job = define_asset_job(
+    DISCOVERY_JOB_NAME,
+    selection=[icp_discovery_models, icp_evidence],
+    executor_def=in_process_executor,
+    description="ICP discovery from the closed deals: evidence and suggested fit rules for the quarterly review.",
+)
+
+# Monthly, after the nightly run of the 1st.
+discovery_schedule = ScheduleDefinition(
+    name="abm_icp_discovery_schedule", job=discovery_job, cron_schedule="0 5 1 * *", default_status=DefaultScheduleStatus.RUNNING
+)
