@@ -27,8 +27,9 @@ def dbt(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_every_dbt_unit_test_passes(data_dir):
-    # Unit tests need their inputs' columns: build empty relations first (no raw data needed).
-    built = dbt("build", "--empty", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
+    # Unit tests need their inputs' columns: build empty relations first (no raw data needed). The
+    # what-if comparisons read a table `abm whatif` copies in, which only a what-if has.
+    built = dbt("build", "--empty", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test", "--exclude", "tag:whatif")
     assert built.returncode == 0, built.stdout[-3000:]
     result = dbt("test", "--select", "test_type:unit")
     assert result.returncode == 0, result.stdout[-5000:]
