@@ -84,36 +84,43 @@ def run_job(start: dt.date, end: dt.date | None = None, accept_change: str | Non
     `accept_change` records why a tier movement beyond the gate's bounds is real (a new ICP, a new
     intent provider): the run publishes it, and the reason stays on the run. `tool_log` takes what
     the tools print (dbt's line per model and test) instead of the terminal."""
+    from dagster_project.partitions import range_tags
+    from dagster_project.quality.checks import ACCEPT_CHANGE_TAG
+    from dagster_project.schedules.nightly import NIGHTLY_JOB_NAME
+
+    single = end is None or end == start
+    tags = {ACCEPT_CHANGE_TAG: accept_change} if accept_change else {}
+    tags |= {} if single else range_tags(start, end)
+    partition = start.isoformat() if single else None
+    what = f"abm run {start}" if single else f"abm backfill {start}..{end}"
+    return execute_job(NIGHTLY_JOB_NAME, what, tags, partition, tool_log)
+
+
+def execute_job(job_name: str, what: str, tags: dict[str, str], partition: str | None, tool_log: Path | None):
+    """One run of a job in this process, recorded in the instance the UI shows, holding the data folder."""
     ensure_dagster_home()
     pin_data_dir()
     from dagster import DagsterInstance
 
     from dagster_project.definitions import defs
-    from dagster_project.partitions import range_tags
     from dagster_project.progress import Progress
-    from dagster_project.quality.checks import ACCEPT_CHANGE_TAG
     from dagster_project.runs import data_folder_lock, sweep_dead_runs
-    from dagster_project.schedules.nightly import NIGHTLY_JOB_NAME
 
-    job = defs.resolve_job_def(NIGHTLY_JOB_NAME)
+    job = defs.resolve_job_def(job_name)
     # The terminal gets warnings and errors; the full event log is in the instance (and the UI).
     quiet = {"loggers": {"console": {"config": {"log_level": os.environ.get("ABM_LOG_LEVEL", "WARNING")}}}}
-    single = end is None or end == start
-    what = f"abm run {start}" if single else f"abm backfill {start}..{end}"
     terminal = sys.stdout
     printed = contextlib.nullcontext() if tool_log is None else _printed_to(tool_log)
     with DagsterInstance.get() as instance, data_folder_lock(data_dir(), what), printed:
         for run_id in sweep_dead_runs(instance):
             print(f"Run {run_id} was left started by a process that is gone; marked failed.", file=sys.stderr)
-        tags = {ACCEPT_CHANGE_TAG: accept_change} if accept_change else {}
-        partition = {"partition_key": start.isoformat()} if single else {}
-        tags |= {} if single else range_tags(start, end)
         run_id = str(uuid.uuid4())
         progress = Progress(instance, run_id, terminal) if tool_log is not None else None
         if progress:
             progress.start()
         try:
-            return job.execute_in_process(run_config=quiet, instance=instance, tags=tags, raise_on_error=False, run_id=run_id, **partition)
+            extra = {"partition_key": partition} if partition else {}
+            return job.execute_in_process(run_config=quiet, instance=instance, tags=tags, raise_on_error=False, run_id=run_id, **extra)
         finally:
             if progress:
                 progress.stop()
@@ -250,6 +257,58 @@ def execute(args: argparse.Namespace, start: dt.date, end: dt.date) -> bool:
     if log is not None:
         print(f"dbt's log of the run: {log} (--verbose shows it as it runs)")
     return published
+
+
+def cmd_icp(args: argparse.Namespace) -> int:
+    """ICP discovery as of the latest loaded opportunity export (or --date): evidence and suggested rules."""
+    import duckdb
+
+    from dagster_project.discovery.assets import AS_OF_TAG, DISCOVERY_JOB_NAME
+    from dagster_project.discovery.evidence import markdown, read_evidence
+    from dagster_project.settings import scoring_config_path
+    from dagster_project.transform.scoring_config import ScoringConfigError, load_scoring_config
+
+    try:
+        load_scoring_config(scoring_config_path())
+    except ScoringConfigError as error:
+        raise NotStarted(str(error)) from error
+    ensure_engine_installed(paths().engine)
+    if not paths().warehouse.exists():
+        raise NotStarted("discovery reads the loaded exports through the warehouse: run `abm run` (or `abm demo`) first")
+    started = time.perf_counter()
+    tags = {AS_OF_TAG: args.date.isoformat()} if args.date else {}
+    log = tool_log_for(args, "icp")
+    result = execute_job(DISCOVERY_JOB_NAME, "abm icp", tags, None, log)
+    if not result.success:
+        report_failure(result)
+        return 1
+    with duckdb.connect(str(paths().warehouse), read_only=True) as con:
+        evidence = read_evidence(con)
+    print(markdown(evidence, top=args.top))
+    print(f"ICP discovery took {time.perf_counter() - started:.1f}s.")
+    print(f"Report with the diff of the suggested rules: {paths().reports / f'icp-{evidence.as_of}.md'}")
+    print(f"Suggested rules (never applied by themselves): {scoring_config_path().with_name('scoring.suggested.yml')}")
+    return 0
+
+
+def cmd_whatif(args: argparse.Namespace) -> int:
+    """Replay the stored history window under candidate rules in a scratch warehouse, beside the history."""
+    from dagster_project.runs import data_folder_lock
+    from dagster_project.transform.scoring_config import ScoringConfigError
+    from dagster_project.whatif import WhatIfError, render, run_whatif
+
+    started = time.perf_counter()
+    try:
+        # the replay reads the loaded exports: no run may load or rewrite them meanwhile
+        with data_folder_lock(data_dir(), "abm whatif"):
+            whatif = run_whatif(paths(), Path(args.config), args.start, args.end)
+    except (ScoringConfigError, WhatIfError) as error:
+        raise NotStarted(str(error)) from error
+    print(render(whatif, Path(args.config)))
+    print(f"What-if of {args.config} over {whatif.start}..{whatif.end} took {time.perf_counter() - started:.1f}s.")
+    print(f"Report: {whatif.report}")
+    print(f"Tables: {whatif.warehouse} (the published tiers and the live history were not touched)")
+    return 0
 
 
 def published_in(result) -> bool:
@@ -440,6 +499,15 @@ def build_parser() -> argparse.ArgumentParser:
     backfill.add_argument("--end", type=parse_date, required=True)
     backfill.add_argument("--accept-change", metavar="REASON", help=ACCEPT_CHANGE_HELP)
 
+    icp = commands.add_parser("icp", help="ICP discovery: what the closed deals share, and suggested fit rules with their evidence")
+    icp.add_argument("--date", type=parse_date, default=None, help="as of this date (default: the latest loaded opportunity export)")
+    icp.add_argument("--top", type=int, default=10, help="rows shown per table")
+
+    whatif = commands.add_parser("whatif", help="replay the stored history under candidate rules and compare, touching nothing live")
+    whatif.add_argument("--config", required=True, help="the candidate rules file (e.g. config/scoring.suggested.yml)")
+    whatif.add_argument("--start", type=parse_date, default=None, help="first as-of date (default: the first stored)")
+    whatif.add_argument("--end", type=parse_date, default=None, help="last as-of date (default: the last stored)")
+
     inspect = commands.add_parser("inspect", help="show how a file or export folder would map and parse (loads nothing)")
     inspect.add_argument("path", help="an export file, or a landing/<source>/<date>/ folder")
 
@@ -468,6 +536,8 @@ COMMANDS = {
     "demo": cmd_demo,
     "run": cmd_run,
     "backfill": cmd_backfill,
+    "icp": cmd_icp,
+    "whatif": cmd_whatif,
     "inspect": cmd_inspect,
     "ui": cmd_ui,
     "dbt": cmd_dbt,
