@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from dagster_project.cli import run_job
-from dagster_project.publish.serving import published_docs
+from dagster_project.publish.serving import PUBLISHED_TABLES, published_docs
 from dagster_project.settings import paths
 from tests.conftest import PREVIOUS_DAY, SAMPLE_END
 
@@ -189,7 +189,8 @@ def test_the_parquet_copies_are_swapped_in_whole(published_yesterday, tmp_path):
         views = con.execute(
             "select table_name, list(column_name order by column_index) from duckdb_columns() where schema_name = 'bi' group by all"
         ).fetchall()
-    documented = {table: list(columns) for table, (_, columns) in published_docs().items()}
+    # icp_attribute_lift is published only once ICP discovery has run (not in this data folder)
+    documented = {table: list(columns) for table, (_, columns) in published_docs().items() if table in PUBLISHED_TABLES}
     assert dict(views) == documented, "the bi views list the documented columns in the YAML's order"
 
     assert oldest_duckdb_reads(paths().serving_db.resolve(), tmp_path) == [("1.2.2", SAMPLE_END.isoformat())]
