@@ -93,6 +93,9 @@ def prepare(day: dt.date) -> None:
             "--exclude",
             "resource_type:test",
             "resource_type:unit_test",
+            # what the nightly run builds: not ICP discovery (monthly) nor the what-if comparisons
+            "tag:discovery",
+            "tag:whatif",
             "--quiet",
         ],
         check=True,
