@@ -10,6 +10,7 @@ import duckdb
 import yaml
 
 from dagster_project.cli import main
+from dagster_project.sample_data.generator import PLANTED_ICP, SampleSpec, generate
 from dagster_project.settings import DEFAULT_SCORING_CONFIG
 from tests.conftest import PREVIOUS_DAY, SAMPLE_END
 
@@ -29,6 +30,7 @@ def candidate(tmp_path: Path, change=None) -> Path:
     if change:
         change(rules)
     path = tmp_path / "candidate.yml"
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(rules, sort_keys=False))
     return path
 
@@ -83,3 +85,58 @@ def test_a_whatif_outside_the_stored_window_is_refused(published_yesterday, tmp_
     assert main(["whatif", "--config", str(candidate(tmp_path)), "--end", SAMPLE_END.isoformat()]) == 3
     assert "not within the stored history" in capsys.readouterr().err
     assert not (published_yesterday / "whatif").exists()
+
+
+def test_a_candidate_on_the_planted_icp_lifts_tier_1_and_a_random_one_does_not(data_dir, tmp_path, capsys):
+    """A week of history on a sample with a planted ICP, and the deals of the two weeks after it: tier 1
+    by the planted traits wins beyond the noise, tier 1 by country (noise in the sample) does not."""
+    spec = SampleSpec(accounts=8000, days=21, seed=3, end_date=SAMPLE_END)
+    generate(spec, data_dir / "landing")
+    first, week = spec.export_dates[0], spec.export_dates[6]
+    assert main(["backfill", "--start", first.isoformat(), "--end", week.isoformat()]) == 0
+    assert main(["run", "--date", SAMPLE_END.isoformat()]) == 0  # loads the later deals and their outcomes
+
+    def by_planted_traits(rules):
+        rules["fit"].update(
+            industries={name: 15 for name in PLANTED_ICP["industries"]},
+            employee_bands=[{"min": 0, "points": 0}, {"min": PLANTED_ICP["min_employees"], "points": 12}, {"min": 5000, "points": 0}],
+            revenue_bands=[{"min": 0, "points": 0}],
+            target_countries={"points": 0, "countries": []},
+            technologies={"max_points": 12, "signals": dict.fromkeys(PLANTED_ICP["technologies"], 12), "competitors": {}},
+        )
+        open_tiers(rules, tier_1_fit=27)
+
+    def by_country(rules):
+        rules["fit"].update(
+            industries={},
+            employee_bands=[{"min": 0, "points": 0}],
+            revenue_bands=[{"min": 0, "points": 0}],
+            target_countries={"points": 10, "countries": ["GB", "CA", "FR", "NL", "AU"]},
+            technologies={"max_points": 0, "signals": {}, "competitors": {}},
+        )
+        open_tiers(rules, tier_1_fit=10)
+
+    lifts = {}
+    for name, change in (("planted", by_planted_traits), ("random", by_country)):
+        path = candidate(tmp_path / name, change)
+        assert main(["whatif", "--config", str(path), "--start", first.isoformat(), "--end", week.isoformat()]) == 0
+        with duckdb.connect(str(latest_whatif(data_dir) / "warehouse.duckdb"), read_only=True) as con:
+            lifts[name] = con.execute(
+                "select closed_opportunities, lift_low, lift_high from whatif_tier_outcomes where rules = 'candidate' and tier = 'tier_1'"
+            ).fetchone()
+    (closed, low, _), (random_closed, random_low, random_high) = lifts["planted"], lifts["random"]
+    assert closed >= 20 and random_closed >= 20, lifts
+    assert low > 1, lifts
+    assert random_low <= 1 <= random_high, lifts
+
+
+def open_tiers(rules, tier_1_fit: int) -> None:
+    """Tiers by fit alone, tier 1 uncapped, nothing excluded (the default exclusions drop an industry
+    that is not planted, which alone would lift whatever remains): the candidate's fit decides tier 1."""
+    rules["exclusions"] = {"countries": [], "industries": [], "account_types": []}
+    rules["tiers"].update(
+        min_fit=0,
+        tier_1={"min_total": 0, "min_fit": tier_1_fit, "min_intent": 0},
+        tier_1_cap=1000000,
+        tier_2={"min_fit": 5, "min_intent": 0, "min_total": 0},
+    )
