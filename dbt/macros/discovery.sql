@@ -68,3 +68,14 @@
     {%- endfor -%}
     {{ return('{:g}'.format(amount)) }}
 {%- endmacro %}
+
+{# Per deal of `deals`, the latest date of `export_dates` on or before the day the deal was created:
+   the snapshot export that describes the deal (never a later one). #}
+{% macro latest_export_before_creation(deals, export_dates) -%}
+    select
+        {{ deals }}.opportunity_id,
+        max({{ export_dates }}.export_date) as export_date
+    from {{ deals }}
+    inner join {{ export_dates }} on {{ deals }}.created_date >= {{ export_dates }}.export_date
+    group by {{ deals }}.opportunity_id
+{%- endmacro %}

@@ -23,12 +23,7 @@ account_exports as (
 ),
 
 deal_exports as (
-    select
-        deals.opportunity_id,
-        max(account_exports.export_date) as export_date
-    from deals
-    inner join account_exports on deals.created_date >= account_exports.export_date
-    group by deals.opportunity_id
+    {{ latest_export_before_creation('deals', 'account_exports') }}
 ),
 
 needed_exports as (

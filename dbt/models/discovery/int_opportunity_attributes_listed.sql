@@ -22,13 +22,7 @@ detection_exports as (
 ),
 
 technographic_exports as (
-    select
-        deals.opportunity_id,
-        max(exports.export_date) as export_date
-    from deals
-    inner join detection_exports as exports
-        on deals.created_date >= exports.export_date
-    group by deals.opportunity_id
+    {{ latest_export_before_creation('deals', 'detection_exports') }}
 ),
 
 deal_technologies as (
