@@ -68,8 +68,8 @@ class SampleSpec:
         return [first + dt.timedelta(days=k) for k in range(self.days)]
 
 
-def generate(spec: SampleSpec, out_dir: Path, threads: int | None = None) -> dict[str, int]:
-    """Write every source's exports for every date under out_dir; return rows written per source."""
+def generate(spec: SampleSpec, out_dir: Path, threads: int | None = None, sources: tuple[str, ...] = SOURCES) -> dict[str, int]:
+    """Write the sources' exports (default: every source) for every date under out_dir; return rows written per source."""
     out_dir.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
     if threads:
@@ -77,9 +77,9 @@ def generate(spec: SampleSpec, out_dir: Path, threads: int | None = None) -> dic
     install_macros(con)  # the Salesforce id checksum
     _create_macros(con, spec.seed, vocab.tracked_topics(spec.intent_topics))
     _create_entities(con, spec)
-    rows = dict.fromkeys(SOURCES, 0)
+    rows = dict.fromkeys(sources, 0)
     for day_index, export_date in enumerate(spec.export_dates):
-        for source in SOURCES:
+        for source in sources:
             for layout in layouts_for(source, day_index, export_date):
                 rows[source] += _write_export(con, out_dir, source, export_date, day_index, spec, layout)
     con.close()
