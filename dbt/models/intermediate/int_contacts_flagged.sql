@@ -1,6 +1,16 @@
 -- Contact quality as of each score date: stale, unverified, bounced, decision-maker, with reasons.
 {%- set stale_days = scoring('contacts.stale_after_days') %}
 {%- set valid_days = scoring('contacts.verification_valid_days') %}
+{#- The latest check counts; on the same day the later export, then any result but valid (the cautious
+    reading), then the result's name: ties never fall to row order, so every run reads the same. #}
+{%- set verification_order -%}
+    concat(
+        cast(verifications.checked_at as {{ dbt.type_string() }}), '|',
+        cast(verifications.export_date as {{ dbt.type_string() }}), '|',
+        case when verifications.verification_result = 'valid' then '0' else '1' end,
+        coalesce(verifications.verification_result, '')
+    )
+{%- endset %}
 
 with live_contacts as (
     select * from {{ ref('int_contacts_snapshotted') }}
@@ -14,7 +24,7 @@ latest_verification as (
     select
         scoring_dates.score_date,
         verifications.email,
-        {{ arg_max('verifications.verification_result', 'verifications.checked_at') }} as verification_result,
+        {{ arg_max('verifications.verification_result', verification_order) }} as verification_result,
         max(verifications.checked_at) as verified_at
     from {{ ref('int_scoring_dates') }} as scoring_dates
     inner join verifications
