@@ -119,7 +119,6 @@ def run_whatif(locations: Paths, candidate_file: Path, start: dt.date | None = N
     candidate = load_scoring_config(candidate_file)
     whatif = prepare(locations, start, end)
     replay(locations, whatif, candidate, whatif.folder / "logs" / "dbt.txt")
-    render(whatif, candidate_file)
     return whatif
 
 
