@@ -16,6 +16,7 @@ import pytest
 from dagster_project.discovery.evidence import read_evidence
 from dagster_project.discovery.suggest import suggested_fit, write_suggested
 from dagster_project.ingest.loader import load_export
+from dagster_project.sample_data import vocab
 from dagster_project.sample_data.generator import PLANTED_ICP, SampleSpec, generate
 from dagster_project.settings import DEFAULT_SCORING_CONFIG, Paths, mappings_file_path
 from dagster_project.transform.scoring_config import load_scoring_config
@@ -55,8 +56,19 @@ def test_the_planted_icp_ranks_on_top_on_at_least_nine_of_ten_seeds(tmp_path, mo
             found[seed] = ranked[: len(PLANTED)]
             if seed == SEEDS[-1]:
                 check_suggested_rules(con, tmp_path)
+                check_region_and_added_columns(con)
     hits = [seed for seed, top in found.items() if set(top) == PLANTED]
     assert len(hits) >= 9, found
+
+
+def check_region_and_added_columns(con):
+    """Deals are grouped by sales region, and by the Account Source the team's mapping file adds (the
+    sample's Salesforce exports carry it, its HubSpot ones do not: 'unknown')."""
+    values = dict(con.execute("select attribute, list(distinct value) from icp_attribute_lift group by attribute").fetchall())
+    regions = load_scoring_config(DEFAULT_SCORING_CONFIG)["discovery"]["regions"]
+    assert {"North America", "EMEA"} <= set(values["region"]) <= {*regions, "other", "unknown"}, values["region"]
+    sources = set(vocab.LISTS["account_sources"])
+    assert sources <= set(values["custom.account_source"]) <= {*sources, "unknown"}, values["custom.account_source"]
 
 
 def check_suggested_rules(con, tmp_path):

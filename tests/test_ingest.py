@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
+import re
 
 import duckdb
 import pytest
@@ -252,6 +253,34 @@ def test_a_team_mapping_file_adds_a_layout_without_code(locations, tmp_path):
         "Company Website,Research Topic,Intent Strength,Observed On\nacme.com,ETL,70,2026-03-01\n",
     )
     assert load_export(locations, "intent", DAY, mappings).files[0].mapping == "in_house"
+
+
+def test_a_team_mapping_adds_columns_as_account_attributes(locations, tmp_path):
+    mappings = write_text(
+        tmp_path / "column_mappings.yml",
+        "crm_accounts:\n  salesforce:\n    attributes:\n      segment: [Segment__c, Segment]\n      ownership: Ownership\n",
+    )
+    header, rows = SALESFORCE_ACCOUNTS.split("\n", 1)
+    rows = rows.replace('line two"\n', 'line two",Enterprise,Private\n').replace(".000Z,\n", ".000Z,, Mid-Market ,\n")
+    write_text(landing(locations, "crm_accounts") / "Account.csv", header + ",Segment__c,Ownership\n" + rows)
+    load_export(locations, "crm_accounts", DAY, mappings)
+    added = list(raw_rows(locations, "crm_accounts")["custom_attributes"])
+    assert added == ["segment=Enterprise\x1fownership=Private", "segment=Mid-Market"]
+
+
+@pytest.mark.parametrize(
+    ("entries", "expected"),
+    [
+        ("intent:\n  in_house:\n    attributes: {region: Region}\n", "only ['crm_accounts'] take added columns"),
+        ("crm_accounts:\n  salesforce:\n    attributes: {Sales Segment: Segment__c}\n", "'Sales Segment' is not a usable name"),
+        ("crm_accounts:\n  salesforce:\n    attributes: [Segment__c]\n", "must map attribute names to header spellings"),
+    ],
+)
+def test_added_columns_need_an_accounts_mapping_and_a_plain_name(tmp_path, entries, expected):
+    from dagster_project.ingest.mappings import MappingError, load_mappings
+
+    with pytest.raises(MappingError, match=re.escape(expected)):
+        load_mappings((write_text(tmp_path / "column_mappings.yml", entries),))
 
 
 @pytest.mark.parametrize(

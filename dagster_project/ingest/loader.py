@@ -21,11 +21,11 @@ import duckdb
 
 from dagster_project.faults import pause_point
 from dagster_project.ingest.formats import AmbiguousFormat, Evidence, decide, label, parser, profile
-from dagster_project.ingest.mappings import Mapping, MappingError, Match, mappings_for, match_header
+from dagster_project.ingest.mappings import Mapping, MappingError, Match, mappings_for, match_header, resolve_attributes
 from dagster_project.ingest.parsing import install_macros
 from dagster_project.ingest.quarantine import quarantined
 from dagster_project.ingest.reading import VIEW, SourceFile, UnreadableFile, first_line, malformed_lines, open_source, sql_string
-from dagster_project.ingest.schemas import SCHEMAS, Column, SourceSchema
+from dagster_project.ingest.schemas import CUSTOM_ATTRIBUTE_SEPARATOR, CUSTOM_ATTRIBUTES, SCHEMAS, Column, SourceSchema
 from dagster_project.settings import Paths
 
 DEFAULT_MAX_REJECT_SHARE = 0.05
@@ -248,6 +248,8 @@ def plan_file(
             headers[column.name] = match.derived[column.name]
         else:
             raw_text[column.name] = "cast(null as varchar)"
+    if CUSTOM_ATTRIBUTES in raw_text:
+        raw_text[CUSTOM_ATTRIBUTES] = _custom_attributes_text(resolve_attributes(match.mapping, source.header), source.json_columns)
     typed = {
         c.name: (headers[c.name], c.type, raw_text[c.name])
         for c in schema.columns
@@ -261,6 +263,17 @@ def plan_file(
     except duckdb.Error as error:
         raise ExportRejected(f"{path}: cannot be read: {first_line(error)}") from error
     return FilePlan(source, match, raw_text, dict(zip(typed, conventions, strict=True)), headers, dict(zip(typed, evidence, strict=True)))
+
+
+def _custom_attributes_text(found: dict[str, tuple[str, ...]], json_columns: set[str]) -> str:
+    """The added columns of one row as 'name=value' entries (empty values left out)."""
+    entries = []
+    for name, headers in found.items():
+        value = "coalesce(" + ", ".join(_text_of(h, json_columns) for h in headers) + ")"
+        entries.append(f"case when {value} is not null then {sql_string(name + '=')} || {value} end")
+    if not entries:
+        return "cast(null as varchar)"
+    return f"nullif(concat_ws({sql_string(CUSTOM_ATTRIBUTE_SEPARATOR)}, {', '.join(entries)}), '')"
 
 
 def _derived_value(kind: str, path: Path, export_date: dt.date) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from dagster_project.ingest.schemas import SCHEMAS
+from dagster_project.ingest.schemas import CUSTOM_ATTRIBUTES, SCHEMAS
 
 BUILTIN_MAPPINGS = Path(__file__).with_name("builtin_mappings.yml")
 
@@ -22,6 +22,10 @@ OPTIONS = {
 # Spellings that take a column's value from the delivery instead of the file (a weekly intent file
 # with no date column is the signal of the week it was delivered).
 DERIVED = ("from_export_date", "from_file_name")
+# A mapping may add columns of its own under this key ({name: header spelling(s)}): they travel in the
+# source's custom_attributes column and ICP discovery weighs each as an attribute of the account.
+ATTRIBUTES = "attributes"
+ATTRIBUTE_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 
 class MappingError(ValueError):
@@ -34,6 +38,7 @@ class Mapping:
     name: str
     accepted: dict[str, tuple[str, ...]]  # canonical column -> accepted header spellings (and DERIVED)
     options: dict[str, object] = field(default_factory=dict)
+    attributes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # added column -> header spellings
 
 
 @dataclass(frozen=True)
@@ -63,7 +68,13 @@ def load_mappings(paths: tuple[Path, ...]) -> dict[str, list[Mapping]]:
                 parsed = _parse_mapping(path, source, name, columns or {})
                 earlier = by_name.get((source, name))
                 if earlier:
-                    parsed = Mapping(source, name, {**earlier.accepted, **parsed.accepted}, {**earlier.options, **parsed.options})
+                    parsed = Mapping(
+                        source,
+                        name,
+                        {**earlier.accepted, **parsed.accepted},
+                        {**earlier.options, **parsed.options},
+                        {**earlier.attributes, **parsed.attributes},
+                    )
                 by_name[(source, name)] = parsed
     mappings: dict[str, list[Mapping]] = {source: [] for source in SCHEMAS}
     for (source, _), mapping in by_name.items():
@@ -74,7 +85,8 @@ def load_mappings(paths: tuple[Path, ...]) -> dict[str, list[Mapping]]:
 def _parse_mapping(path: Path, source: str, name: str, entries: dict) -> Mapping:
     known = {c.name for c in SCHEMAS[source].columns}
     options = {key: value for key, value in entries.items() if key in OPTIONS}
-    columns = {key: value for key, value in entries.items() if key not in OPTIONS}
+    columns = {key: value for key, value in entries.items() if key not in OPTIONS and key != ATTRIBUTES}
+    attributes = _parse_attributes(path, source, name, entries.get(ATTRIBUTES) or {})
     unknown = sorted(set(columns) - known)
     if unknown:
         raise MappingError(
@@ -83,8 +95,26 @@ def _parse_mapping(path: Path, source: str, name: str, entries: dict) -> Mapping
     for key, value in options.items():
         if value not in OPTIONS[key]:
             raise MappingError(f"{path}: mapping {source}.{name}: {key} is {value!r}; expected one of {list(OPTIONS[key])}")
-    accepted = {canonical: tuple([headers] if isinstance(headers, str) else headers) for canonical, headers in columns.items()}
-    return Mapping(source, name, accepted, options)
+    return Mapping(source, name, _spellings(columns), options, attributes)
+
+
+def _spellings(entries: dict) -> dict[str, tuple[str, ...]]:
+    return {key: tuple([headers] if isinstance(headers, str) else headers) for key, headers in entries.items()}
+
+
+def _parse_attributes(path: Path, source: str, name: str, entries: object) -> dict[str, tuple[str, ...]]:
+    where = f"{path}: mapping {source}.{name}: {ATTRIBUTES}"
+    if not entries:
+        return {}
+    taking = sorted(schema.name for schema in SCHEMAS.values() if CUSTOM_ATTRIBUTES in {c.name for c in schema.columns})
+    if source not in taking:
+        raise MappingError(f"{where}: only {taking} take added columns")
+    if not isinstance(entries, dict):
+        raise MappingError(f"{where} must map attribute names to header spellings, e.g. {{segment: Segment__c}}")
+    for attribute in entries:
+        if not ATTRIBUTE_NAME.fullmatch(str(attribute)):
+            raise MappingError(f"{where}: {attribute!r} is not a usable name (lower-case letters, digits and _, starting with a letter)")
+    return _spellings(entries)
 
 
 @lru_cache(maxsize=8)
@@ -106,6 +136,18 @@ def resolve(mapping: Mapping, header: list[str]) -> tuple[dict[str, tuple[str, .
         elif fallback := next((s for s in spellings if s in DERIVED), None):
             derived[canonical] = fallback
     return resolved, derived
+
+
+def resolve_attributes(mapping: Mapping, header: list[str]) -> dict[str, tuple[str, ...]]:
+    """Each added column the header has, with the spellings present (an export may lack one: it is
+    simply not described by it)."""
+    by_normalised = {normalise_header(h): h for h in header}
+    found = {}
+    for name, spellings in mapping.attributes.items():
+        present = tuple(by_normalised[normalise_header(s)] for s in spellings if normalise_header(s) in by_normalised)
+        if present:
+            found[name] = present
+    return found
 
 
 def match_header(source: str, header: list[str], mappings: dict[str, list[Mapping]], file_name: str) -> Match:

@@ -69,6 +69,11 @@ def _cols(*specs: str | tuple[str, str]) -> tuple[Column, ...]:
     return tuple(out)
 
 
+# Columns a team's mapping adds (mappings.ATTRIBUTES), as name=value entries separated by this
+# character (the ASCII unit separator, which no CRM value holds): one raw column, whatever the team adds.
+CUSTOM_ATTRIBUTES = "custom_attributes"
+CUSTOM_ATTRIBUTE_SEPARATOR = "\x1f"
+
 LINEAGE = (
     Column("_source", description="Source the row was loaded as."),
     Column("_export_date", "date", description="Date of the export the row came from."),
@@ -101,6 +106,7 @@ SCHEMAS: dict[str, SourceSchema] = {
                 "last_activity_date:date",
                 "created_date:date",
                 "last_modified_date:date",
+                (CUSTOM_ATTRIBUTES, "Columns the mapping file adds under `attributes:` (name=value entries, unit-separated)."),
             ),
             key=("account_id",),
             domain_from="website",

@@ -48,12 +48,13 @@ _CRM_ACCOUNTS = f"""
                 || ' company, founded ' || cast(1950 + i % 70 as varchar) || '.' || chr(10) || 'Key account, see notes'
            end as description,
            case when u('bad', i * 1000 + $k) < 0.001 then 'approx. ' || cast(employees as varchar)
-                else cast(employees as varchar) end as employees_text
+                else cast(employees as varchar) end as employees_text,
+           pick(account_sources(), 'asrc', i) as account_source
     from companies
     union all
     select abm_salesforce_id('0015gz' || lpad(cast(i as varchar), 9, '0')), upper(account_name) || ', INC.',
            'https://WWW.' || upper(domain) || '/about', null, employees, null, country, null, 'Prospect',
-           owner_id, null, false, date '$d' - 400, created_date - 900, null, cast(employees as varchar)
+           owner_id, null, false, date '$d' - 400, created_date - 900, null, cast(employees as varchar), null
     from companies where has_duplicate
     order by account_id
 """
@@ -63,7 +64,8 @@ _SF_ACCOUNT_COLUMNS = """
     employees_text as "NumberOfEmployees", annual_revenue as "AnnualRevenue", country as "BillingCountry",
     state as "BillingState", account_type as "Type", owner_id as "OwnerId", parent_id as "ParentId",
     is_deleted as "IsDeleted", last_activity_date as "LastActivityDate",
-    strftime(created_date, '%Y-%m-%dT%H:%M:%S.000Z') as "CreatedDate", description as "Description"
+    strftime(created_date, '%Y-%m-%dT%H:%M:%S.000Z') as "CreatedDate", description as "Description",
+    account_source as "AccountSource"
 """
 
 _CRM_CONTACTS = """
@@ -185,7 +187,7 @@ LAYOUTS: dict[str, dict[str, Layout]] = {
             f"""select account_id as id, account_name as name, website, industry,
                        employees as number_of_employees, annual_revenue, country as billing_country,
                        state as billing_state, account_type as type, owner_id, parent_id, is_deleted,
-                       last_activity_date, created_date
+                       last_activity_date, created_date, account_source
                 from ({_CRM_ACCOUNTS})""",
             "format parquet",
         ),
@@ -197,7 +199,7 @@ LAYOUTS: dict[str, dict[str, Layout]] = {
                        format('{{:,.2f}}', annual_revenue) as "Annual Revenue", country as "Billing Country",
                        state as "Billing State/Province", account_type as "Type",
                        left(owner_id, 15) as "Account Owner ID",
-                       left(parent_id, 15) as "Parent Account ID",
+                       left(parent_id, 15) as "Parent Account ID", account_source as "Account Source",
                        strftime(created_date, '%-m/%-d/%Y') as "Created Date",
                        strftime(last_activity_date, '%-m/%-d/%Y') as "Last Activity"
                 from ({_CRM_ACCOUNTS}) where not is_deleted""",

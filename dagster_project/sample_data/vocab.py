@@ -1,6 +1,8 @@
 """Word lists the sample generator draws from (each becomes a DuckDB list macro of the same name)."""
 
 LISTS = {
+    # Salesforce's default Account Source picklist.
+    "account_sources": ["Web", "Phone Inquiry", "Partner Referral", "Purchased List", "Other"],
     "name_prefixes": [
         "Acme",
         "Globex",

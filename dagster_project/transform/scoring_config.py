@@ -91,6 +91,7 @@ SPEC: dict[str, Any] = {
         "employee_bands": [_num(0, 1e13)],
         "revenue_bands": [_num(0, 1e13)],
         "engagement_bands": [_num(0, 1e6)],
+        "regions": {"*": ["text"]},
     },
     "hysteresis": {"demotion_margin": _num(0, 50), "demotion_days": _num(1, 90), "lookback_days": _num(1, 365)},
     "clusters": {"trigger_window_days": _num(1, 730), "triggers": {"*": "text"}},
@@ -175,7 +176,8 @@ def _check(value: Any, spec: Any, key: str, path: str) -> None:
     elif spec == "boolean" and not isinstance(value, bool):
         raise ScoringConfigError(f"{path}: key '{where}' must be true or false, got {value!r}")
     elif spec == "text" and not isinstance(value, str):
-        raise ScoringConfigError(f"{path}: key '{where}' must be text, got {value!r}")
+        quote = " (quote it: YAML reads NO, yes, on and off as true or false)" if isinstance(value, bool) else ""
+        raise ScoringConfigError(f"{path}: key '{where}' must be text, got {value!r}{quote}")
     elif spec in ALLOWED and value not in ALLOWED[spec]:
         raise ScoringConfigError(f"{path}: key '{where}' must be one of {', '.join(ALLOWED[spec])}, got {value!r}")
     elif spec == "field_name" and not (isinstance(value, str) and FIELD_NAME.fullmatch(value)):
@@ -183,6 +185,19 @@ def _check(value: Any, spec: Any, key: str, path: str) -> None:
             f"{path}: key '{where}' must be a CRM field name (letters, digits, spaces and underscores, "
             f"starting with a letter), got {value!r}"
         )
+
+
+def _check_regions(regions: dict[str, list[str]], path: str) -> None:
+    region_of: dict[str, str] = {}
+    for region, countries in regions.items():
+        for country in countries:
+            if not re.fullmatch(r"[A-Z]{2}", country):
+                raise ScoringConfigError(
+                    f"{path}: key 'discovery.regions.{region}' lists {country!r}; expected ISO country codes (US, GB, ...)"
+                )
+            if country in region_of:
+                raise ScoringConfigError(f"{path}: country {country} is in two regions: '{region_of[country]}' and '{region}'")
+            region_of[country] = region
 
 
 def _join(key: str, name: str) -> str:
@@ -208,6 +223,7 @@ def _check_order(config: dict, path: str) -> None:
         edges = config["discovery"][bands]
         if not edges or edges != sorted(edges) or len(set(edges)) != len(edges):
             raise ScoringConfigError(f"{path}: key 'discovery.{bands}' must list band lower bounds, increasing and distinct")
+    _check_regions(config["discovery"]["regions"], path)
     if not config["buying_group"]["roles"]:
         raise ScoringConfigError(f"{path}: key 'buying_group.roles' must list at least one role")
     hysteresis = config["hysteresis"]

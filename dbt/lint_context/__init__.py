@@ -61,6 +61,10 @@ class dbt:  # noqa: N801 - dbt's cross-database macros, written as dbt-duckdb wr
         return f"string_agg({measure}, {delimiter_text} {order_by_clause or ''})"
 
     @staticmethod
+    def split_part(string_text, delimiter_text, part_number):
+        return f"split_part({string_text}, {delimiter_text}, {part_number})"
+
+    @staticmethod
     def type_string():
         return "varchar"
 

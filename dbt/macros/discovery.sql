@@ -42,6 +42,17 @@
     end
 {%- endmacro %}
 
+{# The sales region (discovery.regions) of an ISO country code: 'other' when no region lists it. #}
+{% macro region_of(country_code, regions) -%}
+    case
+        {%- for region, countries in regions.items() %}
+        when {{ country_code }} in ({% for country in countries %}{{ text_literal(country) }}{{ ', ' if not loop.last }}{% endfor %})
+            then {{ text_literal(region) }}
+        {%- endfor %}
+        when {{ country_code }} is not null then 'other'
+    end
+{%- endmacro %}
+
 {% macro band_lower_bound(expression, edges) -%}
     case
         {%- for edge in edges | reverse %}

@@ -96,13 +96,17 @@
     listagg({{ measure }}, {{ delimiter_text }}){% if order_by_clause %} within group ({{ order_by_clause }}){% endif %}
 {%- endmacro %}
 
-{# One row per item of a delimited list (e.g. HubSpot's merged record ids). #}
+{# One row per item of a delimited list (e.g. HubSpot's merged record ids); the delimiter is SQL: "';'". #}
 {% macro split_to_rows(expression, delimiter) -%}
     {{ return(adapter.dispatch('split_to_rows', 'abm_tiering')(expression, delimiter)) }}
 {%- endmacro %}
+{# Spark's split takes a pattern: a delimiter that is a regex metacharacter would need escaping. #}
 {% macro default__split_to_rows(expression, delimiter) -%}
-    explode(split({{ expression }}, '{{ delimiter }}'))
+    explode(split({{ expression }}, {{ delimiter }}))
 {%- endmacro %}
 {% macro duckdb__split_to_rows(expression, delimiter) -%}
-    unnest(string_split({{ expression }}, '{{ delimiter }}'))
+    unnest(string_split({{ expression }}, {{ delimiter }}))
 {%- endmacro %}
+
+{# The separator of the name=value entries in a raw custom_attributes column (ASCII unit separator). #}
+{% macro custom_attribute_separator() %}chr(31){% endmacro %}

@@ -39,7 +39,8 @@ account_records as (
         max(accounts.industry) as industry,
         max(accounts.employees) as employees,
         max(accounts.annual_revenue) as annual_revenue,
-        max(accounts.country_code) as country_code
+        max(accounts.country_code) as country_code,
+        max(accounts.custom_attributes) as custom_attributes
     from accounts
     inner join needed_exports on accounts.export_date = needed_exports.export_date
     group by accounts.export_date, accounts.account_id
@@ -58,7 +59,8 @@ described as (
         account_records.industry,
         account_records.employees,
         account_records.annual_revenue,
-        account_records.country_code
+        account_records.country_code,
+        account_records.custom_attributes
     from deals
     left join deal_exports on deals.opportunity_id = deal_exports.opportunity_id
     left join account_records

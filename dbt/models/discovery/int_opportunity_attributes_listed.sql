@@ -1,8 +1,9 @@
--- Every attribute value of every described deal, one row each: firmographics and bands of the account
--- as of the deal's creation, each technology and technology category of the technographic export on or
--- before that day, each intent topic that surged in the discovery.intent_window_days before it, and the
--- band of the account's activity points in the engagement.lookback_days before it. Technologies,
--- categories and topics are multi-valued (a deal may have several; each is weighed as present or absent).
+-- Every attribute value of every described deal, one row each: firmographics, bands and sales region
+-- of the account as of the deal's creation and the columns the mapping file adds (custom.<name>), each
+-- technology and technology category of the technographic export on or before that day, each intent
+-- topic that surged in the discovery.intent_window_days before it, and the band of the account's
+-- activity points in the engagement.lookback_days before it. Technologies, categories and topics are
+-- multi-valued (a deal may have several; each is weighed as present or absent).
 {%- set bands = scoring('discovery') %}
 {%- set intent_window = scoring('discovery.intent_window_days') %}
 {%- set activity_lookback = scoring('engagement.lookback_days') %}
@@ -108,6 +109,41 @@ deal_engagement as (
     group by deals.opportunity_id, deals.is_won
 ),
 
+-- The columns the mapping file adds: each name is an attribute, 'unknown' on a deal whose account
+-- lacked it.
+custom_entries as (
+    select
+        opportunity_id,
+        {{ split_to_rows('custom_attributes', custom_attribute_separator()) }} as entry
+    from deals
+    where custom_attributes is not null
+),
+
+custom_values as (
+    select
+        opportunity_id,
+        {{ dbt.split_part('entry', "'='", 1) }} as name,
+        substr(entry, length({{ dbt.split_part('entry', "'='", 1) }}) + 2) as value
+    from custom_entries
+),
+
+custom_names as (
+    select distinct name from custom_values
+),
+
+deal_custom_attributes as (
+    select
+        deals.opportunity_id,
+        deals.is_won,
+        custom_names.name,
+        coalesce(max(custom_values.value), 'unknown') as value
+    from deals
+    cross join custom_names
+    left join custom_values
+        on deals.opportunity_id = custom_values.opportunity_id and custom_names.name = custom_values.name
+    group by deals.opportunity_id, deals.is_won, custom_names.name
+),
+
 listed as (
     select
         opportunity_id,
@@ -144,6 +180,14 @@ listed as (
     select
         opportunity_id,
         is_won,
+        'region' as attribute,
+        coalesce({{ region_of('country_code', bands.regions) }}, 'unknown') as value,
+        cast(null as double) as band_min
+    from deals
+    union all
+    select
+        opportunity_id,
+        is_won,
         'engagement_band' as attribute,
         {{ band_label('activity_points', bands.engagement_bands) }} as value,
         {{ band_lower_bound('activity_points', bands.engagement_bands) }} as band_min
@@ -173,6 +217,14 @@ listed as (
         topic as value,
         cast(null as double) as band_min
     from deal_topics
+    union all
+    select
+        opportunity_id,
+        is_won,
+        'custom.' || name as attribute,
+        value,
+        cast(null as double) as band_min
+    from deal_custom_attributes
 )
 
 select

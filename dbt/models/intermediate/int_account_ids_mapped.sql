@@ -32,7 +32,7 @@ absorbed_ids as (
     select
         score_date,
         account_id as absorbing_crm_account_id,
-        {{ split_to_rows('merged_record_ids', ';') }} as absorbed_id
+        {{ split_to_rows('merged_record_ids', "';'") }} as absorbed_id
     from ranked
     where merged_record_ids is not null
 ),

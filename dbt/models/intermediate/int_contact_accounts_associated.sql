@@ -12,7 +12,7 @@ listed as (
     select
         score_date,
         contact_id,
-        {{ split_to_rows('associated_account_ids', ';') }} as crm_account_id
+        {{ split_to_rows('associated_account_ids', "';'") }} as crm_account_id
     from contacts
     where associated_account_ids is not null
 ),

@@ -22,6 +22,7 @@ renamed as (
         last_activity_date,
         created_date,
         last_modified_date,
+        custom_attributes,
         {{ raw_metadata_columns() }}
     from source
 )
