@@ -1,10 +1,11 @@
 """`abm whatif`: replay the stored history window under candidate rules, beside the history.
 
-The replay runs in a scratch folder (data/whatif/<stamp>/) with its own warehouse that reads the
-loaded exports in place (raw/ is linked, never written): the live warehouse, the history and the
-published files are never opened for writing. The stored history of the window is copied in from the
-published serving file; dbt builds the candidate's history over the window in one run (as a backfill
-does) and the comparison models (dbt/models/whatif); this module orchestrates and renders.
+The replay runs in a scratch folder (data/whatif/<stamp>/) with its own warehouse (or, on Spark, its
+own Spark tables) that reads the loaded exports in place (raw/ is linked, never written): the live
+warehouse, the history and the published files are never opened for writing. The stored history of
+the window is copied out of the published serving file into a Parquet file there; dbt builds the
+candidate's history over the window in one run (as a backfill does) and the comparison models
+(dbt/models/whatif) on the data folder's engine; this module orchestrates and renders.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from dagster_project.settings import DBT_PROJECT_DIR, Paths, pii_secret, publish
 from dagster_project.transform.assets import WHATIF_TAG
 from dagster_project.transform.dbt_args import dbt_env, dbt_vars
 from dagster_project.transform.scoring_config import load_scoring_config
+from dagster_project.transform.spark_tables import SPARK_URI_ENV, expose_spark_tables
 
 TIERS = ("tier_1", "tier_2", "tier_3", "disqualified", "not_tiered")
 
@@ -39,10 +41,20 @@ class WhatIf:
     folder: Path
     start: dt.date
     end: dt.date
+    engine: str = "duckdb"
+
+    @property
+    def paths(self) -> Paths:
+        """The scratch folder as a data folder of its own: the replay's warehouse (or Spark tables) live there."""
+        return Paths(self.folder, self.engine)
 
     @property
     def warehouse(self) -> Path:
-        return self.folder / "warehouse.duckdb"
+        return self.paths.warehouse
+
+    @property
+    def baseline(self) -> Path:
+        return self.folder / "baseline_tier_history.parquet"  # where dbt's whatif source reads it
 
     @property
     def report(self) -> Path:
@@ -59,22 +71,27 @@ def stored_window(serving_db: Path) -> tuple[dt.date, dt.date]:
     return start, end
 
 
+def is_stored(serving_db: Path, day: dt.date) -> bool:
+    with duckdb.connect(str(serving_db), read_only=True) as con:
+        return con.execute("select count(*) > 0 from account_tier_history where as_of_date = ?", [day]).fetchone()[0]
+
+
 def prepare(locations: Paths, start: dt.date | None, end: dt.date | None) -> WhatIf:
     """The scratch folder: raw/ linked to the loaded exports, and the stored history of the window."""
     first, last = stored_window(locations.serving_db)
     start, end = start or first, end or last
     if start < first or end > last or end < start:
         raise WhatIfError(f"the window {start}..{end} is not within the stored history {first}..{last}")
+    if not is_stored(locations.serving_db, end):
+        raise WhatIfError(f"{end} was never scored (the history skips it): end the window on a stored date")
     folder = locations.data_dir / "whatif" / f"{dt.datetime.now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     folder.mkdir(parents=True)
     (folder / "raw").symlink_to(locations.raw.resolve(), target_is_directory=True)
-    whatif = WhatIf(folder, start, end)
-    with duckdb.connect(str(whatif.warehouse)) as con:
+    whatif = WhatIf(folder, start, end, locations.engine)
+    with duckdb.connect() as con:
         con.execute(f"attach '{locations.serving_db.resolve()}' as served (read_only)")
-        con.execute(
-            "create table main.baseline_tier_history as select * from served.main.account_tier_history where as_of_date between ? and ?",
-            [start, end],
-        )
+        window = f"where as_of_date between date '{start}' and date '{end}'"
+        con.execute(f"copy (select * from served.main.account_tier_history {window}) to '{whatif.baseline}' (format parquet)")
     return whatif
 
 
@@ -93,7 +110,7 @@ def replay(locations: Paths, whatif: WhatIf, candidate: dict, log: Path | None =
         "--vars",
         variables,
         "--target",
-        "duckdb",
+        whatif.engine,
         "--target-path",
         str(whatif.folder / "dbt_target"),
         "--log-path",
@@ -103,7 +120,10 @@ def replay(locations: Paths, whatif: WhatIf, candidate: dict, log: Path | None =
         "--profiles-dir",
         str(DBT_PROJECT_DIR),
     ]
-    environment = dbt_env(whatif.folder, whatif.start, whatif.end, pii_secret(locations.data_dir), loaded_sources(locations, whatif.end))
+    environment = {
+        **dbt_env(whatif.folder, whatif.start, whatif.end, pii_secret(locations.data_dir), loaded_sources(locations, whatif.end)),
+        SPARK_URI_ENV: str(whatif.paths.spark),  # a Spark replay writes in the scratch folder, never the live tables
+    }
     result = subprocess.run(command, capture_output=True, text=True, env={**os.environ, **environment}, check=False)
     if log is not None:
         log.parent.mkdir(parents=True, exist_ok=True)
@@ -114,11 +134,13 @@ def replay(locations: Paths, whatif: WhatIf, candidate: dict, log: Path | None =
 
 
 def run_whatif(locations: Paths, candidate_file: Path, start: dt.date | None = None, end: dt.date | None = None) -> WhatIf:
-    if locations.engine != "duckdb":
-        raise WhatIfError("abm whatif replays on DuckDB (its SQL is portable; the scratch copy of the history is a DuckDB file)")
+    if locations.engine == "spark" and os.environ.get(SPARK_URI_ENV):
+        raise WhatIfError(f"abm whatif replays on local Spark in its scratch folder: unset {SPARK_URI_ENV} (the cluster's tables)")
     candidate = load_scoring_config(candidate_file)
     whatif = prepare(locations, start, end)
     replay(locations, whatif, candidate, whatif.folder / "logs" / "dbt.txt")
+    if whatif.engine == "spark":
+        expose_spark_tables(whatif.paths)
     return whatif
 
 

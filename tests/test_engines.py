@@ -1,9 +1,10 @@
 """The same exports, rules and runs on DuckDB and on Spark (local[2]) give the same tables, row for row.
 
 Both engines run the whole pipeline (ingest, dbt, the checks, the publish) for a range and then for an
-earlier date (an out-of-order backfill), then ICP discovery; every mart, with its full history, every
-discovery model and every intermediate model of the last run are compared, so a difference points at the model that makes it; then the
-models' dbt unit tests run on Spark.
+earlier date (an out-of-order backfill), then ICP discovery and a what-if of the current rules over the
+stored history; every mart, with its full history, every discovery and what-if model and every
+intermediate model of the last run are compared, so a difference points at the model that makes it;
+then the models' dbt unit tests run on Spark.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from dagster_project.cli import execute_job, published_in, run_job
 from dagster_project.discovery.assets import AS_OF_TAG, DISCOVERY_JOB_NAME
 from dagster_project.settings import DEFAULT_SCORING_CONFIG, Paths
 from dagster_project.transform.spark_tables import spark_table_folder, spark_table_relation
+from dagster_project.whatif import WhatIf, run_whatif
 from tests.conftest import SAMPLE_END
 
 pytestmark = pytest.mark.skipif(
@@ -77,9 +79,16 @@ def differences(con: duckdb.DuckDBPyConnection, duckdb_relation: str, spark_rela
     return None
 
 
+def whatif_on(locations: Paths, monkeypatch) -> WhatIf:
+    """The current rules replayed over the stored history (a null what-if) on the folder's engine."""
+    monkeypatch.setenv("ABM_DATA_DIR", str(locations.data_dir))
+    return run_whatif(locations, locations.data_dir / "rules" / "scoring.yml")
+
+
 def test_duckdb_and_spark_build_the_same_tables(sample_loaded, tmp_path, monkeypatch):
     on_duckdb = run_on("duckdb", sample_loaded, tmp_path / "duckdb", monkeypatch)
     on_spark = run_on("spark", sample_loaded, tmp_path / "spark", monkeypatch)
+    whatifs = {"duckdb": whatif_on(on_duckdb, monkeypatch), "spark": whatif_on(on_spark, monkeypatch)}
 
     with duckdb.connect() as con:
         con.execute(f"attach '{on_duckdb.warehouse}' as on_duckdb (read_only)")
@@ -103,11 +112,20 @@ def test_duckdb_and_spark_build_the_same_tables(sample_loaded, tmp_path, monkeyp
         con.execute(f"attach '{on_duckdb.serving_db}' as served_duckdb (read_only)")
         con.execute(f"attach '{on_spark.serving_db}' as served_spark (read_only)")
         found["published account_tiers"] = differences(con, "served_duckdb.bi.account_tiers", "served_spark.bi.account_tiers")
+        con.execute(f"attach '{whatifs['duckdb'].warehouse}' as whatif_duckdb (read_only)")
+        con.execute(f"attach '{whatifs['spark'].warehouse}' as whatif_spark (read_only)")
+        for model in ("whatif_tier_migrations", "whatif_account_changes", "whatif_tier_outcomes"):
+            found[model] = differences(con, f"whatif_duckdb.main.{model}", f"whatif_spark.main.{model}")
+        moved_on_spark = con.execute(
+            "select coalesce(sum(accounts), 0), count(distinct as_of_date) from whatif_spark.main.whatif_tier_migrations "
+            "where current_tier != candidate_tier"
+        ).fetchone()
 
     assert {"account_tiers", "account_tier_history", "account_tier_changes", "contact_quality", "icp_attribute_lift"} <= marts
     assert len(found) > 25, sorted(found)
     assert {model: problem for model, problem in found.items() if problem} == {}
     assert history_dates == 3, "the range and the earlier date, each its own partition"
+    assert moved_on_spark[0] == 0, "the current rules replayed on Spark move no account"
 
     # The models' unit tests (fixtures in, rows out) hold on Spark too.
     abm = Path(sys.executable).with_name("abm")

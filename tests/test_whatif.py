@@ -64,7 +64,8 @@ def test_a_candidate_shows_who_moves_with_both_reasons(published_yesterday, tmp_
     assert main(["whatif", "--config", str(candidate(tmp_path, smaller_tier_1))]) == 0
     scratch = latest_whatif(published_yesterday)
     with duckdb.connect(str(scratch / "warehouse.duckdb"), read_only=True) as con:
-        current_tier_1 = con.execute("select count(*) from baseline_tier_history where tier = 'tier_1'").fetchone()[0]
+        baseline = f"read_parquet('{scratch / 'baseline_tier_history.parquet'}')"
+        current_tier_1 = con.execute(f"select count(*) from {baseline} where tier = 'tier_1'").fetchone()[0]
         moves = con.execute(
             "select current_tier, candidate_tier, accounts from whatif_tier_migrations where current_tier != candidate_tier"
         ).fetchall()

@@ -17,13 +17,14 @@ import duckdb
 from dagster_project.settings import Paths
 
 SPARK_SCHEMA = "abm"  # the schema of the spark target in dbt/profiles.yml
+SPARK_URI_ENV = "ABM_SPARK_URI"
 
 
 def spark_location(paths: Paths) -> Path:
     """Where the Spark build writes its tables and schema files, as dbt's `spark_location` macro says:
     ABM_SPARK_URI when set (a cluster's location, mounted where this machine reads it), else the data
     folder's spark/."""
-    return Path(os.environ["ABM_SPARK_URI"]) if os.environ.get("ABM_SPARK_URI") else paths.spark
+    return Path(os.environ[SPARK_URI_ENV]) if os.environ.get(SPARK_URI_ENV) else paths.spark
 
 
 def spark_table_folder(paths: Paths, table: str) -> Path:

@@ -43,3 +43,17 @@
     {%- set loaded = env_var('ABM_RAW_SOURCES', '') -%}
     {{ return(not loaded or table_name in loaded.split(',')) }}
 {% endmacro %}
+
+{#
+  The stored history a what-if compares with: a Parquet file `abm whatif` writes into its scratch
+  folder (the data folder of the replay). DuckDB reads it through the source's external_location,
+  Spark reads the file as it is.
+#}
+{% macro whatif_baseline() %}
+    {%- set relation = source('whatif', 'baseline_tier_history') -%}
+    {{ return(adapter.dispatch('whatif_baseline', 'abm_tiering')(relation)) }}
+{% endmacro %}
+{% macro default__whatif_baseline(relation) %}{{ return(relation) }}{% endmacro %}
+{% macro spark__whatif_baseline(relation) %}
+    {{ return('parquet.`' ~ env_var('ABM_DATA_DIR', '../data') ~ '/baseline_tier_history.parquet`') }}
+{% endmacro %}

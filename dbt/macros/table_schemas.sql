@@ -10,7 +10,7 @@
 {% macro default__write_table_schemas(results) %}{{ return('') }}{% endmacro %}
 
 {% macro spark__write_table_schemas(results) %}
-    {%- for result in results if result.node.resource_type == 'model' and result.status == 'success' and result.node.fqn[1] in ('marts', 'discovery') -%}
+    {%- for result in results if result.node.resource_type == 'model' and result.status == 'success' and result.node.fqn[1] in ('marts', 'discovery', 'whatif') -%}
         {%- set relation = api.Relation.create(schema=result.node.schema, identifier=result.node.alias) -%}
         {%- do run_query(
             "insert overwrite directory '" ~ spark_location() ~ "/schemas/" ~ result.node.alias ~ "' using parquet select * from " ~ relation ~ " where false"

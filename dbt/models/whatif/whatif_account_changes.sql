@@ -1,7 +1,7 @@
 -- The accounts the candidate rules would put in another tier on the window's last date, with the
 -- reason each rule set gives.
 with current_tiers as (
-    select * from {{ source('whatif', 'baseline_tier_history') }}
+    select * from {{ whatif_baseline() }}
     where as_of_date = {{ as_of_end() }}
 ),
 

@@ -5,17 +5,18 @@ with current_tiers as (
         as_of_date,
         account_id,
         tier
-    from {{ source('whatif', 'baseline_tier_history') }}
+    from {{ whatif_baseline() }}
     where {{ in_as_of_range('as_of_date') }}
 ),
 
+-- Only the dates the history holds: a date never scored is no change of tier.
 candidate_tiers as (
     select
-        as_of_date,
-        account_id,
-        tier
-    from {{ ref('account_tier_history') }}
-    where {{ in_as_of_range('as_of_date') }}
+        history.as_of_date,
+        history.account_id,
+        history.tier
+    from {{ ref('account_tier_history') }} as history
+    where history.as_of_date in (select distinct current_tiers.as_of_date from current_tiers)
 ),
 
 paired as (

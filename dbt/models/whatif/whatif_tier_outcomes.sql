@@ -38,16 +38,19 @@ both_histories as (
         as_of_date,
         account_id,
         tier
-    from {{ source('whatif', 'baseline_tier_history') }}
+    from {{ whatif_baseline() }}
     where {{ in_as_of_range('as_of_date') }}
     union all
+    -- only the dates the stored history holds, so both rule sets are read on the same dates
     select
         'candidate' as rules,
-        as_of_date,
-        account_id,
-        tier
-    from {{ ref('account_tier_history') }}
-    where {{ in_as_of_range('as_of_date') }}
+        history.as_of_date,
+        history.account_id,
+        history.tier
+    from {{ ref('account_tier_history') }} as history
+    where
+        history.as_of_date in (select distinct baseline.as_of_date from {{ whatif_baseline() }} as baseline)
+        and {{ in_as_of_range('history.as_of_date') }}
 ),
 
 -- The latest as-of date before each deal's creation, within the horizon.
