@@ -103,7 +103,8 @@ def prepare(day: dt.date) -> None:
         cwd=DBT_PROJECT_DIR,
     )
     manifest = json.loads((target / "manifest.json").read_text())
-    nodes = {k: v for k, v in manifest["nodes"].items() if v["resource_type"] == "model"}
+    # the models compiled: the excluded ones are in the manifest too, without compiled code
+    nodes = {k: v for k, v in manifest["nodes"].items() if v["resource_type"] == "model" and "compiled_code" in v}
     statements, done = [], set()
 
     def emit(key: str) -> None:
