@@ -130,7 +130,7 @@ def resolve(mapping: Mapping, header: list[str]) -> tuple[dict[str, tuple[str, .
     by_normalised = {normalise_header(h): h for h in header}
     resolved, derived = {}, {}
     for canonical, spellings in mapping.accepted.items():
-        present = tuple(dict.fromkeys(by_normalised[normalise_header(s)] for s in spellings if normalise_header(s) in by_normalised))
+        present = _headers_present(spellings, by_normalised)
         if present:
             resolved[canonical] = present
         elif fallback := next((s for s in spellings if s in DERIVED), None):
@@ -142,12 +142,13 @@ def resolve_attributes(mapping: Mapping, header: list[str]) -> dict[str, tuple[s
     """Each added column the header has, with the spellings present (an export may lack one: it is
     simply not described by it)."""
     by_normalised = {normalise_header(h): h for h in header}
-    found = {}
-    for name, spellings in mapping.attributes.items():
-        present = tuple(by_normalised[normalise_header(s)] for s in spellings if normalise_header(s) in by_normalised)
-        if present:
-            found[name] = present
-    return found
+    found = {name: _headers_present(spellings, by_normalised) for name, spellings in mapping.attributes.items()}
+    return {name: headers for name, headers in found.items() if headers}
+
+
+def _headers_present(spellings: tuple[str, ...], by_normalised: dict[str, str]) -> tuple[str, ...]:
+    """The header's columns that match any of the spellings, in the spellings' order, each once."""
+    return tuple(dict.fromkeys(by_normalised[normalise_header(s)] for s in spellings if normalise_header(s) in by_normalised))
 
 
 def match_header(source: str, header: list[str], mappings: dict[str, list[Mapping]], file_name: str) -> Match:
