@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from dagster_project.settings import DBT_PROJECT_DIR, DEFAULT_SCORING_CONFIG, pii_secret
+from dagster_project.settings import DBT_PROJECT_DIR, DEFAULT_SCORING_CONFIG, paths, pii_secret
 from dagster_project.transform.dbt_args import as_of_env, dbt_build_args, secret_env
 from dagster_project.transform.scoring_config import load_scoring_config
 
@@ -29,6 +29,10 @@ def run_dbt(start: dt.date, end: dt.date, select: str = "+account_tier_history +
         str(DBT_PROJECT_DIR),
         "--profiles-dir",
         str(DBT_PROJECT_DIR),
+        # the test's own artifacts: dbt/target/manifest.json is what the definitions load, and a test
+        # on the other worker must never read it half-written
+        "--target-path",
+        str(paths().data_dir / "dbt_target" / "tests"),
     ]
     result = subprocess.run(
         command, capture_output=True, text=True, timeout=600, env={**os.environ, **as_of_env(start, end), **secret_env(pii_secret())}

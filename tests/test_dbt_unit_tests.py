@@ -9,7 +9,7 @@ import subprocess
 
 import yaml
 
-from dagster_project.settings import DBT_PROJECT_DIR, DEFAULT_SCORING_CONFIG
+from dagster_project.settings import DBT_PROJECT_DIR, DEFAULT_SCORING_CONFIG, paths
 from dagster_project.transform.dbt_args import as_of_env, dbt_vars
 from dagster_project.transform.scoring_config import load_scoring_config
 from tests.dbt_helpers import DBT
@@ -17,8 +17,11 @@ from tests.dbt_helpers import DBT
 
 def dbt(*args: str) -> subprocess.CompletedProcess:
     variables = dbt_vars(load_scoring_config(DEFAULT_SCORING_CONFIG))
+    # its own artifacts, never dbt/target/manifest.json, which the definitions of other tests read
+    target = paths().data_dir / "dbt_target" / "unit_tests"
     return subprocess.run(
-        [DBT, *args, "--vars", json.dumps(variables), "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)],
+        [DBT, *args, "--vars", json.dumps(variables), "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
+        + ["--target-path", str(target)],
         capture_output=True,
         text=True,
         timeout=600,
