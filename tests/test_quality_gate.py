@@ -155,3 +155,27 @@ def test_frames_are_validated_without_gx_fingerprinting_them():
     batch = _batch_definition().get_batch(batch_parameters={"dataframe": pd.DataFrame({"domain": ["acme.com"]})})
     assert "pandas_data_fingerprint" not in batch.batch_markers
     assert "ge_load_time" in batch.batch_markers
+
+
+def test_a_suite_validated_column_by_column_says_what_it_says_on_the_whole_frame():
+    from dagster_project.quality.checks import raw_suite_parameters
+    from dagster_project.quality.gx_suites import _outcome_of, _validate_frame, load_suite_document, validate
+
+    dates = pd.to_datetime(["2026-10-30", "1850-01-01", "2026-10-30", "2026-12-25", "2026-10-29"]).astype("datetime64[us]")
+    frame = pd.DataFrame(
+        {
+            "domain": ["acme.com", None, "acme.com", "not a domain", "beta.io"],
+            "topic": ["ETL", "ETL", "ETL", None, "CDP"],
+            "score": [60.0, 250.0, 60.0, 10.0, None],
+            "signal_date": dates,
+            "metro_area": ["Paris", "Paris", "Paris", None, None],
+            "_source_file": ["bombora.csv"] * 5,
+            "_export_date": pd.to_datetime(["2026-10-31"] * 5).astype("datetime64[us]"),
+        }
+    )
+    parameters = raw_suite_parameters("raw_intent", dt.date(2026, 10, 31), dt.date(2026, 10, 31))
+    document = load_suite_document("raw_intent")
+    whole = [_outcome_of(item) for item in _validate_frame(document, document["expectations"], frame, parameters).results]
+    by_columns = validate("raw_intent", "intent", frame, parameters).outcomes
+    assert by_columns == whole
+    assert sum(not o.success for o in whole) >= 5  # nulls, a bad domain, a duplicate, a score and dates out of range
