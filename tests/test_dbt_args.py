@@ -41,6 +41,7 @@ def test_dbt_gets_the_data_folder_the_range_the_key_and_the_loaded_sources(tmp_p
     env = dbt_env(tmp_path, dt.date(2026, 1, 1), dt.date(2026, 1, 2), "a-key-of-sixteen-chars", ["intent", "crm_accounts"])
     assert env["ABM_DATA_DIR"] == str(tmp_path) and env["ABM_AS_OF_END"] == "2026-01-02"
     assert env["ABM_RAW_SOURCES"] == "crm_accounts,intent"
+    assert env["DBT_LOG_LEVEL_FILE"] == "info"
     # Spark's keyed_hash composes HMAC from the padded keys: the same digest as Python's hmac.
     inner, outer = bytes.fromhex(env["DBT_ENV_SECRET_ABM_HMAC_INNER"]), bytes.fromhex(env["DBT_ENV_SECRET_ABM_HMAC_OUTER"])
     assert (inner, outer) == padded_keys(b"a-key-of-sixteen-chars")
@@ -76,3 +77,8 @@ def test_dbts_environment_reaches_its_process_and_leaves_ours_as_it_was(monkeypa
         )
     assert child.stdout.split() == ["2026-01-02", "2026-01-03"]
     assert os.environ["ABM_AS_OF_END"] == "before" and "ABM_AS_OF_START" not in os.environ
+
+
+def test_dbt_logs_its_statements_to_its_file_only_when_asked(tmp_path, monkeypatch):
+    monkeypatch.setenv("DBT_LOG_LEVEL_FILE", "debug")
+    assert dbt_env(tmp_path, dt.date(2026, 1, 1), dt.date(2026, 1, 1), "a-key-of-sixteen-chars", [])["DBT_LOG_LEVEL_FILE"] == "debug"

@@ -34,7 +34,8 @@ def test_a_run_folder_starts_from_the_kept_parse_and_old_folders_go(tmp_path):
     assert sorted(p.name for p in tmp_path.glob("run-*")) == sorted(f.name for f in folders[-RUNS_KEPT:])
 
 
-def test_the_second_night_reuses_the_first_nights_parse(landed):
+def test_the_second_night_reuses_the_first_nights_parse(landed, monkeypatch):
+    monkeypatch.setenv("DBT_LOG_LEVEL_FILE", "debug")  # dbt says what it parsed at debug level
     assert run_job(PREVIOUS_DAY).success
     assert run_job(SAMPLE_END).success
     runs = sorted(paths().dbt_target.glob("run-*"), key=lambda p: p.stat().st_mtime)
