@@ -91,10 +91,14 @@ def build_version(warehouse: Path, published: Path, tables: tuple[str, ...] = PU
         tables = (*tables, *_present(con, OPTIONAL_PUBLISHED_TABLES))
         for table in tables:
             con.execute(f"create table main.{table} as select {_bi_columns(con, table)} from warehouse.main.{table}")
-            _comment(con, table, docs.get(table))
             counts[table] = con.execute(f"select count(*) from main.{table}").fetchone()[0]
             _write_parquet(con, table, building / "parquet")
+        # the catalog changes in one transaction: alone, each comment cost a commit of the file
+        con.execute("begin")
+        for table in tables:
+            _comment(con, table, docs.get(table))
         _create_bi_views(con, tables, docs)
+        con.execute("commit")
         con.execute("use memory")
         con.execute("detach warehouse")
         con.execute("detach serving")
