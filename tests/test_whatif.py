@@ -88,6 +88,25 @@ def test_a_whatif_outside_the_stored_window_is_refused(published_yesterday, tmp_
     assert not (published_yesterday / "whatif").exists()
 
 
+def test_a_window_ending_on_a_date_the_history_skips_is_refused(tmp_path):
+    import datetime as dt
+
+    import pytest
+
+    from dagster_project.settings import Paths
+    from dagster_project.whatif import WhatIfError, prepare
+
+    # a history with a hole: scored on the 1st and the 3rd, never on the 2nd
+    locations = Paths(tmp_path)
+    locations.serving_db.parent.mkdir(parents=True)
+    with duckdb.connect(str(locations.serving_db)) as con:
+        con.execute("create table account_tier_history as select * from (values (date '2026-10-01'), (date '2026-10-03')) t(as_of_date)")
+    with pytest.raises(WhatIfError, match="2026-10-02 was never scored"):
+        prepare(locations, dt.date(2026, 10, 1), dt.date(2026, 10, 2))
+    assert not (tmp_path / "whatif").exists()
+    assert prepare(locations, dt.date(2026, 10, 1), dt.date(2026, 10, 3)).baseline.exists()
+
+
 def test_a_candidate_on_the_planted_icp_lifts_tier_1_and_a_random_one_does_not(data_dir, tmp_path, capsys):
     """A week of history on a sample with a planted ICP, and the deals of the two weeks after it: tier 1
     by the planted traits wins beyond the noise, tier 1 by country (noise in the sample) does not."""
