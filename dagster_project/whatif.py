@@ -61,28 +61,25 @@ class WhatIf:
         return self.folder / "whatif_report.html"
 
 
-def stored_window(serving_db: Path) -> tuple[dt.date, dt.date]:
+def stored_dates(serving_db: Path) -> list[dt.date]:
+    """The as-of dates the published history holds, in order."""
     if not serving_db.exists():
         raise WhatIfError(f"no published history at {serving_db}: run `abm run` or `abm backfill` first")
     with duckdb.connect(str(serving_db), read_only=True) as con:
-        start, end = con.execute("select min(as_of_date), max(as_of_date) from account_tier_history").fetchone()
-    if start is None:
+        dates = [day for (day,) in con.execute("select distinct as_of_date from account_tier_history order by 1").fetchall()]
+    if not dates:
         raise WhatIfError("the published history is empty: run `abm backfill` over the window first")
-    return start, end
-
-
-def is_stored(serving_db: Path, day: dt.date) -> bool:
-    with duckdb.connect(str(serving_db), read_only=True) as con:
-        return con.execute("select count(*) > 0 from account_tier_history where as_of_date = ?", [day]).fetchone()[0]
+    return dates
 
 
 def prepare(locations: Paths, start: dt.date | None, end: dt.date | None) -> WhatIf:
     """The scratch folder: raw/ linked to the loaded exports, and the stored history of the window."""
-    first, last = stored_window(locations.serving_db)
+    stored = stored_dates(locations.serving_db)
+    first, last = stored[0], stored[-1]
     start, end = start or first, end or last
     if start < first or end > last or end < start:
         raise WhatIfError(f"the window {start}..{end} is not within the stored history {first}..{last}")
-    if not is_stored(locations.serving_db, end):
+    if end not in stored:
         raise WhatIfError(f"{end} was never scored (the history skips it): end the window on a stored date")
     folder = locations.data_dir / "whatif" / f"{dt.datetime.now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     folder.mkdir(parents=True)
