@@ -172,11 +172,13 @@ def keep_a_previous_nights_parse(env) -> None:
     """A nightly run starts from the dbt parse the night before kept in its data folder; a fresh
     folder has none, so its first run parses the project in full (~4 s). Made here untimed, as the
     reference compiles its SQL untimed, so that the nightly run measured is the steady-state one."""
+    from dagster_project.transform.resource import PARTIAL_PARSE_FILE
+
     target = Path(env["ABM_DATA_DIR"]) / "dbt_target"
     command = [str(BIN / "abm"), "dbt", "--date", END.isoformat(), "--", "parse", "--target-path", str(target), "--quiet"]
     subprocess.run(command, env=env, check=True, cwd=REPO)
-    if not (target / "partial_parse.msgpack").exists():
-        raise SystemExit(f"dbt parse left no partial_parse.msgpack in {target}")
+    if not (target / PARTIAL_PARSE_FILE).exists():
+        raise SystemExit(f"dbt parse left no {PARTIAL_PARSE_FILE} in {target}")
 
 
 def assert_parse_reused(env) -> None:

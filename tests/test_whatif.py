@@ -3,15 +3,18 @@ for row, a candidate's changes are shown with both reasons, and nothing live is 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from pathlib import Path
 
 import duckdb
+import pytest
 import yaml
 
 from dagster_project.cli import main
 from dagster_project.sample_data.generator import PLANTED_ICP, SampleSpec, generate
-from dagster_project.settings import DEFAULT_SCORING_CONFIG
+from dagster_project.settings import DEFAULT_SCORING_CONFIG, Paths
+from dagster_project.whatif import WhatIfError, prepare
 from tests.conftest import PREVIOUS_DAY, SAMPLE_END
 
 
@@ -89,13 +92,6 @@ def test_a_whatif_outside_the_stored_window_is_refused(published_yesterday, tmp_
 
 
 def test_a_window_ending_on_a_date_the_history_skips_is_refused(tmp_path):
-    import datetime as dt
-
-    import pytest
-
-    from dagster_project.settings import Paths
-    from dagster_project.whatif import WhatIfError, prepare
-
     # a history with a hole: scored on the 1st and the 3rd, never on the 2nd
     locations = Paths(tmp_path)
     locations.serving_db.parent.mkdir(parents=True)
