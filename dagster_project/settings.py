@@ -14,6 +14,8 @@ DEFAULT_MAPPINGS_FILE = REPO_ROOT / "config" / "column_mappings.yml"
 
 
 ENGINES = ("duckdb", "spark")
+DUCKDB_MEMORY_LIMIT_ENV = "ABM_DUCKDB_MEMORY_LIMIT"  # dbt's profile reads it too
+DEFAULT_DUCKDB_MEMORY_LIMIT = "3GB"
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,12 @@ def partitions_start_date() -> str | None:
 def timezone() -> str:
     """The timezone of as-of dates and of the nightly schedule."""
     return os.environ.get("ABM_TIMEZONE", "UTC")
+
+
+def duckdb_memory_limit() -> str:
+    """The most memory DuckDB takes in the pipeline's processes and in dbt; beyond it sorts, joins and
+    aggregations spill to disk."""
+    return os.environ.get(DUCKDB_MEMORY_LIMIT_ENV, DEFAULT_DUCKDB_MEMORY_LIMIT)
 
 
 def _flag(name: str) -> bool:

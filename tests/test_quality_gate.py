@@ -157,9 +157,9 @@ def test_frames_are_validated_without_gx_fingerprinting_them():
     assert "ge_load_time" in batch.batch_markers
 
 
-def test_a_suite_validated_column_by_column_says_what_it_says_on_the_whole_frame():
+def test_a_suite_validated_column_by_column_and_partly_in_sql_says_what_gx_says_on_the_whole_frame(tmp_path):
     from dagster_project.quality.checks import raw_suite_parameters
-    from dagster_project.quality.gx_suites import _outcome_of, _validate_frame, load_suite_document, validate
+    from dagster_project.quality.gx_suites import _outcome_of, _validate_frame, load_suite_document, validate, validate_parquet
 
     dates = pd.to_datetime(["2026-10-30", "1850-01-01", "2026-10-30", "2026-12-25", "2026-10-29"]).astype("datetime64[us]")
     frame = pd.DataFrame(
@@ -179,3 +179,35 @@ def test_a_suite_validated_column_by_column_says_what_it_says_on_the_whole_frame
     by_columns = validate("raw_intent", "intent", frame, parameters).outcomes
     assert by_columns == whole
     assert sum(not o.success for o in whole) >= 5  # nulls, a bad domain, a duplicate, a score and dates out of range
+    # as the raw checks run it: compound uniqueness in DuckDB on the Parquet files, GX on a frame read from them
+    frame.to_parquet(tmp_path / "export.parquet")
+    assert validate_parquet("raw_intent", "intent", f"{tmp_path}/*.parquet", parameters).outcomes == whole
+
+
+def test_compound_uniqueness_in_duckdb_finds_the_rows_examples_and_verdict_gx_finds(tmp_path):
+    import numpy as np
+
+    from dagster_project.quality.gx_suites import MAX_EXAMPLES, _outcome_of, _sql_outcome, _validate_frame
+
+    # repeated combinations interleaved across three files, nulls equal to nulls, all-null rows left out
+    rng = np.random.default_rng(7)
+    keys = pd.DataFrame({"domain": rng.choice(["acme.com", "beta.io", None], 3000), "week": rng.integers(0, 400, 3000)})
+    keys["signal_date"] = pd.Timestamp("2026-01-05") + pd.to_timedelta(keys.pop("week") * 7, "D")
+    keys.loc[keys.index % 97 == 0, ["domain", "signal_date"]] = None
+    files = [keys.iloc[:700], keys.iloc[700:2100], keys.iloc[2100:]]
+    for number, part in enumerate(files):
+        part.to_parquet(tmp_path / f"part-{number}.parquet")
+    verdicts = set()
+    for mostly in (1, 0.05, 0.5):
+        expectation = {
+            "type": "expect_compound_columns_to_be_unique",
+            "kwargs": {"column_list": ["domain", "signal_date"], **({"mostly": mostly} if mostly < 1 else {})},
+            "meta": {"blocking": False, "notes": "one row per company and week"},
+        }
+        document = {"name": "t", "expectations": [expectation]}
+        in_gx = _outcome_of(_validate_frame(document, [expectation], keys, {}).results[0])
+        assert in_gx.unexpected_count > 1000 and len(in_gx.examples) == MAX_EXAMPLES
+        assert _sql_outcome(expectation, keys) == in_gx
+        assert _sql_outcome(expectation, f"{tmp_path}/*.parquet") == in_gx
+        verdicts.add(in_gx.success)
+    assert verdicts == {True, False}  # `mostly` let one through and not another

@@ -17,7 +17,7 @@ from dagster_project.ingest.loader import loaded_export_dates, partition_dir
 from dagster_project.ingest.quarantine import quarantined
 from dagster_project.ingest.schemas import SCHEMAS
 from dagster_project.partitions import as_of_range
-from dagster_project.quality.gx_suites import SuiteOutcome, load_suite_document, query_frame, suite_columns, validate
+from dagster_project.quality.gx_suites import SuiteOutcome, load_suite_document, query_frame, suite_columns, validate, validate_parquet
 from dagster_project.quality.report import record_outcome
 from dagster_project.resources import DataFolder, ScoringRules
 from dagster_project.settings import Paths
@@ -94,11 +94,8 @@ def build_raw_check(source: str):
                 description=f"no {source} export on or before {as_of_end}" + (" (scoring needs one)" if required else ""),
             )
         folder = partition_dir(locations.raw, source, export_date)
-        columns = ", ".join(f'"{c}"' for c in suite_columns(suite))
-        with duckdb.connect() as con:
-            frame = query_frame(con, f"select {columns} from read_parquet('{folder}/*.parquet', union_by_name = true)")
         parameters = raw_suite_parameters(suite, export_date, as_of_end)
-        outcome = validate(suite, f"raw/{source}/export_date={export_date}", frame, parameters)
+        outcome = validate_parquet(suite, f"raw/{source}/export_date={export_date}", f"{folder}/*.parquet", parameters)
         locate_failures(folder, outcome)
         return check_result(context, locations, outcome, {"export_date": export_date.isoformat()})
 

@@ -15,6 +15,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from dagster_project.settings import DUCKDB_MEMORY_LIMIT_ENV, duckdb_memory_limit
+
 AS_OF_START_ENV = "ABM_AS_OF_START"
 AS_OF_END_ENV = "ABM_AS_OF_END"
 
@@ -51,12 +53,14 @@ def secret_env(pii_secret: str) -> dict[str, str]:
 
 def dbt_env(data_dir: Path, as_of_start: dt.date, as_of_end: dt.date, pii_secret: str, loaded_sources: list[str]) -> dict[str, str]:
     """What dbt reads from its environment: the data folder (its profile), the as-of range, the PII
-    key, the sources with a loaded export (Spark's SQL cannot list files) and its file log's level."""
+    key, the sources with a loaded export (Spark's SQL cannot list files), DuckDB's memory limit and its
+    file log's level."""
     return {
         "ABM_DATA_DIR": str(data_dir),
         **as_of_env(as_of_start, as_of_end),
         **secret_env(pii_secret),
         RAW_SOURCES_ENV: ",".join(sorted(loaded_sources)),
+        DUCKDB_MEMORY_LIMIT_ENV: duckdb_memory_limit(),
         # set DBT_LOG_LEVEL_FILE=debug to have the statements back
         FILE_LOG_LEVEL_ENV: os.environ.get(FILE_LOG_LEVEL_ENV, DEFAULT_FILE_LOG_LEVEL),
     }
