@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 
 import duckdb
 import pandas as pd
@@ -184,7 +185,7 @@ def test_a_suite_validated_column_by_column_and_partly_in_sql_says_what_gx_says_
     assert validate_parquet("raw_intent", "intent", f"{tmp_path}/*.parquet", parameters).outcomes == whole
 
 
-def test_compound_uniqueness_in_duckdb_finds_the_rows_examples_and_verdict_gx_finds(tmp_path):
+def test_uniqueness_in_duckdb_finds_the_rows_examples_and_verdict_gx_finds(tmp_path):
     import numpy as np
 
     from dagster_project.quality.gx_suites import MAX_EXAMPLES, _outcome_of, _sql_outcome, _validate_frame
@@ -198,10 +199,12 @@ def test_compound_uniqueness_in_duckdb_finds_the_rows_examples_and_verdict_gx_fi
     for number, part in enumerate(files):
         part.to_parquet(tmp_path / f"part-{number}.parquet")
     verdicts = set()
-    for mostly in (1, 0.05, 0.5):
+    compound = ("expect_compound_columns_to_be_unique", {"column_list": ["domain", "signal_date"]})
+    column = ("expect_column_values_to_be_unique", {"column": "signal_date"})
+    for (kind, kwargs), mostly in itertools.product((compound, column), (1, 0.05, 0.5)):
         expectation = {
-            "type": "expect_compound_columns_to_be_unique",
-            "kwargs": {"column_list": ["domain", "signal_date"], **({"mostly": mostly} if mostly < 1 else {})},
+            "type": kind,
+            "kwargs": {**kwargs, **({"mostly": mostly} if mostly < 1 else {})},
             "meta": {"blocking": False, "notes": "one row per company and week"},
         }
         document = {"name": "t", "expectations": [expectation]}

@@ -21,12 +21,13 @@ import duckdb
 import pandas as pd
 
 from dagster_project.privacy import CONTACT_COLUMNS, mask_contact_value
-from dagster_project.settings import EXPECTATIONS_DIR, duckdb_memory_limit
+from dagster_project.scratch import in_memory_duckdb
+from dagster_project.settings import EXPECTATIONS_DIR
 
 MAX_EXAMPLES = 5
-# Run in DuckDB: pandas took 15.6 s and ~3 GB of factorised keys for compound uniqueness on the 22 M
-# intent rows of 1 M accounts; DuckDB hashes the same rows in ~4 s.
-SQL_EXPECTATIONS = frozenset({"expect_compound_columns_to_be_unique"})
+# Uniqueness runs in DuckDB: pandas took 15.6 s and ~3 GB of factorised keys for compound uniqueness
+# on the 22 M intent rows of 1 M accounts; DuckDB hashes the same rows in ~4 s.
+SQL_EXPECTATIONS = frozenset({"expect_compound_columns_to_be_unique", "expect_column_values_to_be_unique"})
 
 
 @dataclass
@@ -99,10 +100,9 @@ def load_suite_document(name: str) -> dict:
 
 
 def suite_columns(name: str) -> list[str]:
-    """The columns a suite's GX expectations read, so checks load only those into pandas (the SQL
-    expectations read theirs from the rows in DuckDB)."""
-    expectations = [e for e in load_suite_document(name)["expectations"] if e["type"] not in SQL_EXPECTATIONS]
-    return list(dict.fromkeys(column for expectation in expectations for column in columns_read(expectation)))
+    """The columns a suite reads, so checks load only those from DuckDB."""
+    columns = [column for expectation in load_suite_document(name)["expectations"] for column in columns_read(expectation)]
+    return list(dict.fromkeys(columns))
 
 
 def columns_read(expectation: dict) -> tuple[str, ...]:
@@ -128,41 +128,59 @@ def _batch_definition():
 
 def validate(name: str, table: str, frame: pd.DataFrame, parameters: dict[str, Any] | None = None) -> SuiteOutcome:
     """The suite on a frame (its SQL expectations too, DuckDB reading the frame)."""
-    return _validate(name, table, frame, lambda: frame, parameters)
+    return _validate(name, table, frame, lambda columns: _columns_of(frame, columns), parameters)
 
 
 def validate_parquet(name: str, table: str, parquet: str, parameters: dict[str, Any] | None = None) -> SuiteOutcome:
-    """The suite on Parquet files (a glob): the SQL expectations read the files in DuckDB first, and
-    only then GX gets a frame of the columns its expectations read, so the two never hold memory at
-    once (at 1 M accounts the intent frame is ~1.7 GB, DuckDB's hashes of the same rows ~1.2 GB)."""
-    return _validate(name, table, parquet, lambda: _load_columns(parquet, suite_columns(name)), parameters)
+    """The suite on Parquet files (a glob): the SQL expectations read the files in DuckDB, then GX
+    gets a frame of each group's columns in turn, read from the files, so memory holds one group's
+    columns at a time (the files are columnar: reading a column alone costs what it costs with others)."""
+    return _validate(name, table, parquet, lambda columns: _load_columns(parquet, columns or suite_columns(name)), parameters)
 
 
-def _load_columns(parquet: str, columns: list[str]) -> pd.DataFrame:
+def _columns_of(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    """The frame's columns an expectation reads (all of them when it reads none or one is missing,
+    so that GX reports the missing column)."""
+    return frame[list(columns)] if columns and set(columns) <= set(frame.columns) else frame
+
+
+def _load_columns(parquet: str, columns: tuple[str, ...] | list[str]) -> pd.DataFrame:
     quoted = ", ".join(f'"{column}"' for column in columns)
-    with duckdb.connect() as con:
+    with in_memory_duckdb() as con:
         return query_frame(con, f"select {quoted} from read_parquet('{parquet}', union_by_name = true)")
 
 
 def _validate(
-    name: str, table: str, rows: pd.DataFrame | str, load_frame: Callable[[], pd.DataFrame], parameters: dict[str, Any] | None
+    name: str,
+    table: str,
+    rows: pd.DataFrame | str,
+    load: Callable[[tuple[str, ...]], pd.DataFrame],
+    parameters: dict[str, Any] | None,
 ) -> SuiteOutcome:
     """Each set of a suite's expectations on the columns it reads alone: GX copies the whole frame it
     is given to drop a column's nulls, once per expectation (on 2 M rows of intent the suite took
     1.76 s on all its columns, 1.06 s this way; the outcomes are the same). Outcomes in the suite's order."""
     document = load_suite_document(name)
     groups = _by_columns(document["expectations"])
-    in_sql = {key: [_sql_outcome(e, rows) for e in expectations] for key, expectations in groups.items() if key[1]}
-    frame = _with_nanosecond_datetimes(load_frame())
-    outcome = SuiteOutcome(name, table, len(frame))
-    for key, expectations in groups.items():
-        outcome.outcomes.extend(in_sql[key] if key in in_sql else _gx_outcomes(document, expectations, frame, key[0], parameters))
+    outcome = SuiteOutcome(name, table, _row_count(rows))
+    for (columns, in_sql), expectations in groups.items():
+        if in_sql:
+            outcome.outcomes.extend(_sql_outcome(expectation, rows) for expectation in expectations)
+        else:
+            outcome.outcomes.extend(_gx_outcomes(document, expectations, load(columns), parameters))
     return outcome
 
 
-def _gx_outcomes(document: dict, expectations: list[dict], frame: pd.DataFrame, columns: tuple[str, ...], parameters) -> list:
-    subset = frame[list(columns)] if columns and set(columns) <= set(frame.columns) else frame
-    return [_outcome_of(item) for item in _validate_frame(document, expectations, subset, parameters).results]
+def _gx_outcomes(document: dict, expectations: list[dict], frame: pd.DataFrame, parameters: dict[str, Any] | None) -> list:
+    frame = _with_nanosecond_datetimes(frame)
+    return [_outcome_of(item) for item in _validate_frame(document, expectations, frame, parameters).results]
+
+
+def _row_count(rows: pd.DataFrame | str) -> int:
+    if isinstance(rows, pd.DataFrame):
+        return len(rows)
+    with duckdb.connect() as con:
+        return con.execute(f"select count(*) from read_parquet('{rows}', union_by_name = true)").fetchone()[0]
 
 
 def _by_columns(expectations: list[dict]) -> dict[tuple[tuple[str, ...], bool], list[dict]]:
@@ -176,13 +194,14 @@ def _by_columns(expectations: list[dict]) -> dict[tuple[tuple[str, ...], bool], 
 
 def _sql_outcome(expectation: dict, rows: pd.DataFrame | str) -> ExpectationOutcome:
     kwargs, meta = expectation["kwargs"], expectation.get("meta") or {}
-    columns = list(kwargs["column_list"])
-    with duckdb.connect(config={"memory_limit": duckdb_memory_limit()}) as con:
+    columns = list(columns_read(expectation))
+    with in_memory_duckdb() as con:
         _register_rows(con, rows)
         present = {column for (column, *_) in con.execute("describe select * from validated").fetchall()}
         missing = [column for column in columns if column not in present]
         repeated = None if missing else _repeated_combinations(con, columns, kwargs.get("mostly", 1))
-    unexpected, unmasked, success = repeated or (None, [], False)
+    unexpected, rows_failing, success = repeated or (None, [], False)
+    unmasked = [_example(kwargs, row) for row in rows_failing]
     return ExpectationOutcome(
         expectation=expectation["type"],
         column=",".join(columns),
@@ -209,27 +228,35 @@ def _register_rows(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame | str) -> 
 
 
 def _repeated_combinations(con: duckdb.DuckDBPyConnection, columns: list[str], mostly: float) -> tuple[int, list, bool]:
-    """expect_compound_columns_to_be_unique as GX evaluates it: rows whose columns are all null are
-    left out (GX's default), every other row whose combination occurs more than once fails (nulls
-    equal). Returns the failing rows, the first of them in the rows' order, and success. One pass
-    counts a hash of each combination; only rows whose hash repeats are compared in full."""
+    """Uniqueness as GX evaluates it: rows whose columns are all null are left out (GX's default for a
+    compound, what it does with a single column's nulls), every other row whose combination occurs
+    more than once fails (nulls equal). Returns the failing rows, the first of them in the rows' order
+    as tuples, and success. One pass counts a hash of each combination; only rows whose hash repeats
+    are compared in full."""
     quoted = ", ".join(f'"{column}"' for column in columns)
+    combination = "struct_pack(" + ", ".join(f'"{column}" := "{column}"' for column in columns) + ")"
     all_null = " and ".join(f'"{column}" is null' for column in columns)
     con.execute(f"create temp view considered as select {quoted}, _rows_order from validated where not ({all_null})")
     con.execute(f"create temp table repeated_hashes as select hash({quoted}) as h from considered group by h having count(*) > 1")
     if not con.execute("select count(*) from repeated_hashes").fetchone()[0]:
         return 0, [], True
     con.execute(
-        f"""create temp table repeated as select row({quoted}) as combination, count(*) as n from considered
+        f"""create temp table repeated as select {combination} as combination, count(*) as n from considered
             where hash({quoted}) in (select h from repeated_hashes) group by combination having count(*) > 1"""
     )
     unexpected = con.execute("select coalesce(sum(n), 0) from repeated").fetchone()[0]
     examples = con.execute(
-        f"""select {quoted} from considered where row({quoted}) in (select combination from repeated)
+        f"""select {quoted} from considered where {combination} in (select combination from repeated)
             order by _rows_order limit {MAX_EXAMPLES}"""
     ).fetchall()
     success = mostly < 1 and _share_unique(con, unexpected) >= mostly
-    return unexpected, [_plain(dict(zip(columns, map(_as_in_frame, example), strict=True))) for example in examples], success
+    return unexpected, examples, success
+
+
+def _example(kwargs: dict, row: tuple) -> Any:
+    """A failing row as GX lists it: a compound's as a dict of its columns, a column's as its value."""
+    values = [_as_in_frame(value) for value in row]
+    return _plain(dict(zip(kwargs["column_list"], values, strict=True)) if "column_list" in kwargs else values[0])
 
 
 def _as_in_frame(value: Any) -> Any:
