@@ -26,6 +26,7 @@ from dagster_project.ingest.parsing import install_macros
 from dagster_project.ingest.quarantine import quarantined
 from dagster_project.ingest.reading import VIEW, SourceFile, UnreadableFile, first_line, malformed_lines, open_source, sql_string
 from dagster_project.ingest.schemas import CUSTOM_ATTRIBUTE_SEPARATOR, CUSTOM_ATTRIBUTES, SCHEMAS, Column, SourceSchema
+from dagster_project.scratch import in_memory_duckdb
 from dagster_project.settings import Paths
 
 DEFAULT_MAX_REJECT_SHARE = 0.05
@@ -173,12 +174,11 @@ def load_export(paths: Paths, source: str, export_date: dt.date, mappings_file: 
     (scratch / "rejects").mkdir(parents=True)
     result = ExportResult(source, export_date.isoformat(), print_)
     try:
-        con = duckdb.connect()
-        con.execute("set enable_progress_bar = false")
-        install_macros(con)
-        for index, path in enumerate(files):
-            result.files.append(_load_file(con, SCHEMAS[source], mappings[source], path, export_date, scratch, index))
-        con.close()
+        with in_memory_duckdb() as con:
+            con.execute("set enable_progress_bar = false")
+            install_macros(con)
+            for index, path in enumerate(files):
+                result.files.append(_load_file(con, SCHEMAS[source], mappings[source], path, export_date, scratch, index))
         pause_point("ingest")
         _swap_into_place(scratch / "rows", target)
         _swap_into_place(scratch / "rejects", partition_dir(paths.rejects, source, export_date))

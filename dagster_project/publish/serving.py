@@ -24,6 +24,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.faults import pause_point
+from dagster_project.scratch import in_memory_duckdb
 from dagster_project.settings import publish_contact_names, publish_emails
 
 PUBLISHED_TABLES = (
@@ -83,7 +84,7 @@ def build_version(warehouse: Path, published: Path, tables: tuple[str, ...] = PU
     building.mkdir()
     counts: dict[str, int] = {}
     docs = published_docs()
-    with duckdb.connect() as con:
+    with in_memory_duckdb() as con:
         # BI tools bundle DuckDB 1.x drivers, which read storage versions up to 1.2's, not 2.0's.
         con.execute(f"attach {_sql_path(building / 'serving.duckdb')} as serving (storage_version '{SERVING_STORAGE_VERSION}')")
         con.execute(f"attach {_sql_path(warehouse)} as warehouse (read_only)")

@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import string
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +23,7 @@ import duckdb
 from dagster_project.ingest.parsing import install_macros
 from dagster_project.sample_data import vocab
 from dagster_project.sample_data.layouts import LAYOUTS, layouts_for
-from dagster_project.settings import duckdb_memory_limit
+from dagster_project.scratch import in_memory_duckdb
 
 SOURCES = (
     "crm_accounts",
@@ -74,10 +73,7 @@ def generate(spec: SampleSpec, out_dir: Path, threads: int | None = None, source
     """Write the sources' exports (default: every source) for every date under out_dir; return rows written per source."""
     out_dir.mkdir(parents=True, exist_ok=True)
     # Sorting a weekly intent export of 1 M accounts held 10.5 GiB; under the limit DuckDB spills it.
-    with (
-        tempfile.TemporaryDirectory(prefix="abm-generate-") as spill,
-        duckdb.connect(config={"memory_limit": duckdb_memory_limit(), "temp_directory": spill}) as con,
-    ):
+    with in_memory_duckdb() as con:
         if threads:
             con.execute(f"set threads = {int(threads)}")
         install_macros(con)  # the Salesforce id checksum
