@@ -128,14 +128,14 @@ def _batch_definition():
 
 def validate(name: str, table: str, frame: pd.DataFrame, parameters: dict[str, Any] | None = None) -> SuiteOutcome:
     """The suite on a frame (its SQL expectations too, DuckDB reading the frame)."""
-    return _validate(name, table, frame, lambda columns: _columns_of(frame, columns), parameters)
+    return _validate(name, table, frame, lambda con, columns: _columns_of(frame, columns), parameters)
 
 
 def validate_parquet(name: str, table: str, parquet: str, parameters: dict[str, Any] | None = None) -> SuiteOutcome:
     """The suite on Parquet files (a glob): the SQL expectations read the files in DuckDB, then GX
     gets a frame of each group's columns in turn, read from the files, so memory holds one group's
     columns at a time (the files are columnar: reading a column alone costs what it costs with others)."""
-    return _validate(name, table, parquet, lambda columns: _load_columns(parquet, columns or suite_columns(name)), parameters)
+    return _validate(name, table, parquet, lambda con, columns: _load_columns(con, parquet, columns or suite_columns(name)), parameters)
 
 
 def _columns_of(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
@@ -144,43 +144,36 @@ def _columns_of(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
     return frame[list(columns)] if columns and set(columns) <= set(frame.columns) else frame
 
 
-def _load_columns(parquet: str, columns: tuple[str, ...] | list[str]) -> pd.DataFrame:
+def _load_columns(con: duckdb.DuckDBPyConnection, parquet: str, columns: tuple[str, ...] | list[str]) -> pd.DataFrame:
     quoted = ", ".join(f'"{column}"' for column in columns)
-    with in_memory_duckdb() as con:
-        return query_frame(con, f"select {quoted} from read_parquet('{parquet}', union_by_name = true)")
+    return query_frame(con, f"select {quoted} from read_parquet('{parquet}', union_by_name = true)")
 
 
 def _validate(
     name: str,
     table: str,
     rows: pd.DataFrame | str,
-    load: Callable[[tuple[str, ...]], pd.DataFrame],
+    load: Callable[[duckdb.DuckDBPyConnection, tuple[str, ...]], pd.DataFrame],
     parameters: dict[str, Any] | None,
 ) -> SuiteOutcome:
     """Each set of a suite's expectations on the columns it reads alone: GX copies the whole frame it
     is given to drop a column's nulls, once per expectation (on 2 M rows of intent the suite took
     1.76 s on all its columns, 1.06 s this way; the outcomes are the same). Outcomes in the suite's order."""
     document = load_suite_document(name)
-    groups = _by_columns(document["expectations"])
-    outcome = SuiteOutcome(name, table, _row_count(rows))
-    for (columns, in_sql), expectations in groups.items():
-        if in_sql:
-            outcome.outcomes.extend(_sql_outcome(expectation, rows) for expectation in expectations)
-        else:
-            outcome.outcomes.extend(_gx_outcomes(document, expectations, load(columns), parameters))
+    with in_memory_duckdb() as con:
+        _register_rows(con, rows)
+        outcome = SuiteOutcome(name, table, con.execute("select count(*) from validated").fetchall()[0][0])
+        for (columns, in_sql), expectations in _by_columns(document["expectations"]).items():
+            if in_sql:
+                outcome.outcomes.extend(_sql_outcome(con, expectation) for expectation in expectations)
+            else:
+                outcome.outcomes.extend(_gx_outcomes(document, expectations, load(con, columns), parameters))
     return outcome
 
 
 def _gx_outcomes(document: dict, expectations: list[dict], frame: pd.DataFrame, parameters: dict[str, Any] | None) -> list:
     frame = _with_nanosecond_datetimes(frame)
     return [_outcome_of(item) for item in _validate_frame(document, expectations, frame, parameters).results]
-
-
-def _row_count(rows: pd.DataFrame | str) -> int:
-    if isinstance(rows, pd.DataFrame):
-        return len(rows)
-    with duckdb.connect() as con:
-        return con.execute(f"select count(*) from read_parquet('{rows}', union_by_name = true)").fetchone()[0]
 
 
 def _by_columns(expectations: list[dict]) -> dict[tuple[tuple[str, ...], bool], list[dict]]:
@@ -192,14 +185,13 @@ def _by_columns(expectations: list[dict]) -> dict[tuple[tuple[str, ...], bool], 
     return groups
 
 
-def _sql_outcome(expectation: dict, rows: pd.DataFrame | str) -> ExpectationOutcome:
+def _sql_outcome(con: duckdb.DuckDBPyConnection, expectation: dict) -> ExpectationOutcome:
+    """An expectation of SQL_EXPECTATIONS on the rows registered as `validated`."""
     kwargs, meta = expectation["kwargs"], expectation.get("meta") or {}
     columns = list(columns_read(expectation))
-    with in_memory_duckdb() as con:
-        _register_rows(con, rows)
-        present = {column for (column, *_) in con.execute("describe select * from validated").fetchall()}
-        missing = [column for column in columns if column not in present]
-        repeated = None if missing else _repeated_combinations(con, columns, kwargs.get("mostly", 1))
+    present = {column for (column, *_) in con.execute("describe select * from validated").fetchall()}
+    missing = [column for column in columns if column not in present]
+    repeated = None if missing else _repeated_combinations(con, columns, kwargs.get("mostly", 1))
     unexpected, rows_failing, success = repeated or (None, [], False)
     unmasked = [_example(kwargs, row) for row in rows_failing]
     return ExpectationOutcome(
@@ -236,15 +228,17 @@ def _repeated_combinations(con: duckdb.DuckDBPyConnection, columns: list[str], m
     quoted = ", ".join(f'"{column}"' for column in columns)
     combination = "struct_pack(" + ", ".join(f'"{column}" := "{column}"' for column in columns) + ")"
     all_null = " and ".join(f'"{column}" is null' for column in columns)
-    con.execute(f"create temp view considered as select {quoted}, _rows_order from validated where not ({all_null})")
-    con.execute(f"create temp table repeated_hashes as select hash({quoted}) as h from considered group by h having count(*) > 1")
-    if not con.execute("select count(*) from repeated_hashes").fetchone()[0]:
+    con.execute(f"create or replace temp view considered as select {quoted}, _rows_order from validated where not ({all_null})")
+    con.execute(
+        f"create or replace temp table repeated_hashes as select hash({quoted}) as h from considered group by h having count(*) > 1"
+    )
+    if not con.execute("select count(*) from repeated_hashes").fetchall()[0][0]:
         return 0, [], True
     con.execute(
-        f"""create temp table repeated as select {combination} as combination, count(*) as n from considered
+        f"""create or replace temp table repeated as select {combination} as combination, count(*) as n from considered
             where hash({quoted}) in (select h from repeated_hashes) group by combination having count(*) > 1"""
     )
-    unexpected = con.execute("select coalesce(sum(n), 0) from repeated").fetchone()[0]
+    unexpected = con.execute("select coalesce(sum(n), 0) from repeated").fetchall()[0][0]
     examples = con.execute(
         f"""select {quoted} from considered where {combination} in (select combination from repeated)
             order by _rows_order limit {MAX_EXAMPLES}"""
@@ -265,7 +259,7 @@ def _as_in_frame(value: Any) -> Any:
 
 
 def _share_unique(con: duckdb.DuckDBPyConnection, unexpected: int) -> float:
-    considered = con.execute("select count(*) from considered").fetchone()[0]
+    considered = con.execute("select count(*) from considered").fetchall()[0][0]
     return (considered - unexpected) / considered
 
 
