@@ -132,9 +132,9 @@ def validate(name: str, table: str, frame: pd.DataFrame, parameters: dict[str, A
 
 
 def validate_parquet(name: str, table: str, parquet: str, parameters: dict[str, Any] | None = None) -> SuiteOutcome:
-    """The suite on Parquet files (a glob): the SQL expectations read the files in DuckDB, then GX
-    gets a frame of each group's columns in turn, read from the files, so memory holds one group's
-    columns at a time (the files are columnar: reading a column alone costs what it costs with others)."""
+    """The suite on Parquet files (a glob): the SQL expectations read the files in DuckDB, and GX gets
+    a frame of each group's columns in turn, read from the files, so memory holds one group's columns
+    at a time (the files are columnar: reading a column alone costs what it costs with others)."""
     return _validate(name, table, parquet, lambda con, columns: _load_columns(con, parquet, columns or suite_columns(name)), parameters)
 
 
