@@ -13,11 +13,13 @@ import time
 import uuid
 from pathlib import Path
 
+import yaml
+
 from dagster_project.settings import ENGINES, REPO_ROOT, data_dir, paths
 
 DEMO_ACCOUNTS = 3000
 DEMO_DAYS = 21
-DAGSTER_YAML = """\
+LOCAL_INSTANCE_YAML = """\
 # Local instance for `abm` and `dagster dev` (see deploy/ for a PostgreSQL-backed deployment).
 telemetry:
   enabled: false
@@ -27,6 +29,31 @@ run_coordinator:
   config:
     max_concurrent_runs: 1
 """
+EVENT_LOG_YAML = """\
+# Dagster's SQLite event log, with connections kept open between writes (dagster_project/event_log.py)
+event_log_storage:
+  module: dagster_project.event_log
+  class: PooledSqliteEventLogStorage
+  config:
+    base_dir: {event_log_dir}
+"""
+
+
+def dagster_yaml(home: Path) -> str:
+    # the event logs where Dagster keeps them by default; JSON's quoting is YAML's
+    return LOCAL_INSTANCE_YAML + EVENT_LOG_YAML.format(event_log_dir=json.dumps(str(home / "history" / "runs")))
+
+
+def _written_by_abm(config: str) -> bool:
+    """The file as `abm` wrote it, for this or another folder (the data folder moved), or as an
+    earlier version wrote it: `abm` keeps such a file current; an edited one is left alone."""
+    if config == LOCAL_INSTANCE_YAML:
+        return True
+    try:
+        folder = yaml.safe_load(config)["event_log_storage"]["config"]["base_dir"]
+    except (yaml.YAMLError, KeyError, TypeError):
+        return False
+    return config == dagster_yaml(Path(folder).parent.parent)
 
 
 def ensure_dagster_home() -> Path:
@@ -35,8 +62,9 @@ def ensure_dagster_home() -> Path:
     os.environ["DAGSTER_HOME"] = str(home)
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text(DAGSTER_YAML)
+    wanted = dagster_yaml(home)
+    if not config.exists() or (config.read_text() != wanted and _written_by_abm(config.read_text())):
+        config.write_text(wanted)
     return home
 
 
