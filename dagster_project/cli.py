@@ -62,8 +62,8 @@ def ensure_dagster_home() -> Path:
     os.environ["DAGSTER_HOME"] = str(home)
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
-    wanted = dagster_yaml(home)
-    if not config.exists() or (config.read_text() != wanted and _written_by_abm(config.read_text())):
+    current, wanted = (config.read_text() if config.exists() else None), dagster_yaml(home)
+    if current != wanted and (current is None or _written_by_abm(current)):
         config.write_text(wanted)
     return home
 
