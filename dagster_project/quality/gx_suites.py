@@ -135,7 +135,7 @@ def validate_parquet(name: str, table: str, parquet: str, parameters: dict[str, 
     """The suite on Parquet files (a glob): the SQL expectations read the files in DuckDB, and GX gets
     a frame of each group's columns in turn, read from the files, so memory holds one group's columns
     at a time (the files are columnar: reading a column alone costs what it costs with others)."""
-    return _validate(name, table, parquet, lambda con, columns: _load_columns(con, parquet, columns or suite_columns(name)), parameters)
+    return _validate(name, table, parquet, lambda con, columns: _load_columns(con, columns or suite_columns(name)), parameters)
 
 
 def _columns_of(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
@@ -144,9 +144,10 @@ def _columns_of(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
     return frame[list(columns)] if columns and set(columns) <= set(frame.columns) else frame
 
 
-def _load_columns(con: duckdb.DuckDBPyConnection, parquet: str, columns: tuple[str, ...] | list[str]) -> pd.DataFrame:
+def _load_columns(con: duckdb.DuckDBPyConnection, columns: tuple[str, ...] | list[str]) -> pd.DataFrame:
+    """Columns of the registered rows (`validated`, the files' view), read from the files alone."""
     quoted = ", ".join(f'"{column}"' for column in columns)
-    return query_frame(con, f"select {quoted} from read_parquet('{parquet}', union_by_name = true)")
+    return query_frame(con, f"select {quoted} from validated")
 
 
 def _validate(
