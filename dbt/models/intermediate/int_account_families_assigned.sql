@@ -1,12 +1,16 @@
 -- Each account's place in its family per score date: parent, ultimate parent (the root of its tree,
 -- the account itself for a root), depth, the path of ids from the root down, the family's size, and
 -- what is wrong with the account's parent link, in words, for the data-quality report.
+-- Only the run's as-of dates: the history is its one reader, and the look-back days before them
+-- (scored for hysteresis) would multiply this model's work by the look-back's length.
 with parents as (
     select * from {{ ref('int_account_parents_resolved') }}
+    where {{ in_as_of_range('score_date') }}
 ),
 
 ancestors as (
     select * from {{ ref('int_account_ancestors_listed') }}
+    where {{ in_as_of_range('score_date') }}
 ),
 
 farthest_ancestor as (
@@ -26,6 +30,7 @@ names as (
         account_id,
         account_name
     from {{ ref('int_accounts_deduplicated') }}
+    where {{ in_as_of_range('score_date') }}
 ),
 
 assigned as (

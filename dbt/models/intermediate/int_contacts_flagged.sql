@@ -39,7 +39,7 @@ account_map as (
     select * from {{ ref('int_account_ids_mapped') }}
 ),
 
--- titles repeat across contacts: each distinct title is matched once (read from the table, not
+-- titles repeat across contacts: each distinct title is matched once (read from the view, not
 -- the CTE above, which a second reference would hold in memory whole)
 decision_maker_titles as (
     select
