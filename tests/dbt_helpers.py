@@ -9,14 +9,19 @@ import sys
 from pathlib import Path
 
 from dagster_project.settings import DBT_PROJECT_DIR, DEFAULT_SCORING_CONFIG, paths, pii_secret
-from dagster_project.transform.dbt_args import as_of_env, dbt_build_args, secret_env
+from dagster_project.transform.dbt_args import as_of_env, dbt_build_args, dbt_vars, secret_env
+from dagster_project.transform.score_inputs import score_inputs_env
 from dagster_project.transform.scoring_config import load_scoring_config
 
 DBT = str(Path(sys.executable).with_name("dbt"))
 
 
-def run_dbt(start: dt.date, end: dt.date, select: str = "+account_tier_history +account_tier_changes", scoring=None) -> None:
+def run_dbt(
+    start: dt.date, end: dt.date, select: str = "+account_tier_history +account_tier_changes", scoring=None, remember: bool = True
+) -> None:
+    """As a nightly run calls dbt; with remember=False, without the fingerprints, so every day of the series is scored."""
     rules = scoring or load_scoring_config(DEFAULT_SCORING_CONFIG)
+    remembered = score_inputs_env(paths().raw, dbt_vars(rules), start, end) if remember else {}
     command = [
         DBT,
         *dbt_build_args(rules),
@@ -34,7 +39,6 @@ def run_dbt(start: dt.date, end: dt.date, select: str = "+account_tier_history +
         "--target-path",
         str(paths().data_dir / "dbt_target" / "tests"),
     ]
-    result = subprocess.run(
-        command, capture_output=True, text=True, timeout=600, env={**os.environ, **as_of_env(start, end), **secret_env(pii_secret())}
-    )
+    env = {**os.environ, **as_of_env(start, end), **secret_env(pii_secret()), **remembered}
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600, env=env)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]

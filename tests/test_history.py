@@ -79,6 +79,23 @@ def test_backfills_in_any_order_give_the_same_history_as_nightly_runs(landed_30)
     assert history() == nightly
 
 
+def scored_days() -> int:
+    with warehouse() as con:
+        return con.execute("select count(*) from int_scoring_dates").fetchone()[0]
+
+
+def test_nightly_runs_score_two_days_and_read_the_look_back_from_remembered_ranks(landed_30):
+    for day in DATES:
+        run_dbt(day, day)
+    assert scored_days() == 2, "a nightly run after seven others scores its date and the day before"
+    last_night = [row for row in history()["account_tier_history"] if row[0] == DATES[-1]]
+
+    wipe_warehouse()
+    run_dbt(DATES[-1], DATES[-1], remember=False)
+    assert scored_days() > 8, "without fingerprints, every day of the look-back is scored"
+    assert history()["account_tier_history"] == last_night
+
+
 def test_a_late_export_changes_only_the_dates_it_is_backfilled_for(landed_30):
     run_dbt(DATES[0], DATES[-1])
     before = history()["account_tier_history"]

@@ -13,9 +13,10 @@ from dagster_project.partitions import as_of_range, daily_partitions
 from dagster_project.resources import DataFolder, ScoringRules
 from dagster_project.runs import ensure_free
 from dagster_project.settings import PiiSecretError, pii_secret, publish_contact_names, publish_emails
-from dagster_project.transform.dbt_args import dbt_build_args, dbt_env
+from dagster_project.transform.dbt_args import dbt_build_args, dbt_env, dbt_vars
 from dagster_project.transform.project import dbt_project
 from dagster_project.transform.resource import AbmDbtCliResource, environment_of_subprocesses, keep_parse, run_target_path
+from dagster_project.transform.score_inputs import score_inputs_env
 from dagster_project.transform.spark_tables import expose_spark_tables
 
 DISCOVERY_TAG = "discovery"
@@ -87,7 +88,8 @@ def build_models(context, dbt: AbmDbtCliResource, data_folder: DataFolder, rules
     target = run_target_path(locations.dbt_target, context.run_id)
     args = dbt_build_args(scoring, publish_emails(), publish_contact_names(), locations.engine)
     loaded = loaded_sources(locations, as_of_end)
-    with environment_of_subprocesses(dbt_env(locations.data_dir, as_of_start, as_of_end, secret, loaded)):
+    remembered = score_inputs_env(locations.raw, dbt_vars(scoring, publish_emails(), publish_contact_names()), as_of_start, as_of_end)
+    with environment_of_subprocesses({**dbt_env(locations.data_dir, as_of_start, as_of_end, secret, loaded), **remembered}):
         invocation = dbt.cli(args, context=context, target_path=target)
     yield from invocation.stream()
     keep_parse(locations.dbt_target, target)

@@ -2,14 +2,55 @@
 -- moves down only after `demotion_days` consecutive days below the lowered (retained) thresholds.
 -- A tier is held only while it was earned within `lookback_days`, so every day's result is a pure
 -- function of the series before it: the same whatever order dates are run or backfilled in.
+-- Look-back days this run did not score come from the ranks remembered under the same inputs.
 {%- set lookback = scoring('hysteresis.lookback_days') %}
 {%- set demotion_days = scoring('hysteresis.demotion_days') %}
 
-with series as (
+with scored as (
+    select * from {{ ref('int_account_scores_daily') }}
+),
+
+fingerprints as (
+    {{ score_input_fingerprint_rows() }}
+),
+
+remembered as (
+    select
+        remembered.score_date,
+        remembered.account_id,
+        remembered.qualified_tier_rank,
+        remembered.retained_tier_rank
+    from {{ ref('int_account_ranks_remembered') }} as remembered
+    inner join fingerprints
+        on
+            remembered.score_date = fingerprints.score_date
+            and remembered.inputs_fingerprint = fingerprints.inputs_fingerprint
+    where
+        remembered.score_date >= {{ series_start() }}
+        and remembered.score_date not in (select scoring_dates.score_date from {{ ref('int_scoring_dates') }} as scoring_dates)
+),
+
+ranks as (
+    select
+        score_date,
+        account_id,
+        qualified_tier_rank,
+        retained_tier_rank
+    from scored
+    union all
+    select
+        score_date,
+        account_id,
+        qualified_tier_rank,
+        retained_tier_rank
+    from remembered
+),
+
+series as (
     select
         *,
         {{ dbt.datediff("cast('2000-01-01' as date)", 'score_date', 'day') }} as day_number
-    from {{ ref('int_account_scores_daily') }}
+    from ranks
 ),
 
 windowed as (
@@ -36,7 +77,15 @@ demotions as (
 
 held as (
     select
-        *,
+        score_date,
+        account_id,
+        day_number,
+        last_qualified_tier_1,
+        last_qualified_tier_2,
+        days_below_tier_1,
+        days_below_tier_2,
+        last_demoted_tier_1,
+        last_demoted_tier_2,
         case
             when qualified_tier_rank = 0 then 0
             when qualified_tier_rank = 3 then 3
@@ -50,7 +99,25 @@ held as (
             else qualified_tier_rank
         end as held_tier_rank
     from demotions
+),
+
+final as (
+    select
+        scored.*,
+        held.day_number,
+        held.last_qualified_tier_1,
+        held.last_qualified_tier_2,
+        held.days_below_tier_1,
+        held.days_below_tier_2,
+        held.last_demoted_tier_1,
+        held.last_demoted_tier_2,
+        held.held_tier_rank
+    from scored
+    inner join held
+        on
+            scored.score_date = held.score_date
+            and scored.account_id = held.account_id
+    where scored.score_date >= {{ dbt.dateadd('day', -1, as_of_start()) }}
 )
 
-select * from held
-where score_date >= {{ dbt.dateadd('day', -1, as_of_start()) }}
+select * from final
