@@ -235,6 +235,9 @@ def main() -> int:
     )
     parser.add_argument("--repeats", type=int, default=3, help="runs of the nightly job and reference; medians reported")
     parser.add_argument("--history-accounts", type=int, default=5000, help="size for the day-1 vs day-60 measure")
+    parser.add_argument(
+        "--history-days", type=int, default=60, help="days of history for that measure (its last day against its first and middle ones)"
+    )
     parser.add_argument("--backfill-accounts", type=int, default=2000, help="size for the 30-day backfill measure")
     parser.add_argument(
         "--separate-runs",
@@ -302,10 +305,10 @@ def main() -> int:
             abm_run(env, "run", "--date", (END - dt.timedelta(days=n)).isoformat())["total"] for n in (2, 1, 0)
         )
 
-        print(f"Day 1 vs day 60 ({args.history_accounts:,} accounts) ...", flush=True)
+        print(f"Day 1 vs day {args.history_days} ({args.history_accounts:,} accounts) ...", flush=True)
         env = workspace(root, "history")
-        generate(env, args.history_accounts, 60, args.contacts_per_account)
-        first, middle, last = END - dt.timedelta(days=59), END - dt.timedelta(days=30), END
+        generate(env, args.history_accounts, args.history_days, args.contacts_per_account)
+        first, middle, last = END - dt.timedelta(days=args.history_days - 1), END - dt.timedelta(days=args.history_days // 2), END
         day_1 = abm_run(env, "run", "--date", first.isoformat())
         # Day 1 scores one date; from the day the look-back of hysteresis is full (~3 weeks) a run scores
         # that whole series, so day 30 against day 60 is the growth with history alone.
@@ -315,6 +318,7 @@ def main() -> int:
         abm_run(env, "backfill", "--start", (middle + day).isoformat(), "--end", (last - day).isoformat())
         day_60 = abm_run(env, "run", "--date", last.isoformat())
         figures["history"] = {
+            "days": args.history_days,  # "day_30" is the middle day and "day_60" the last of these
             "day_1_s": day_1["total"],
             "day_30_s": day_30["total"],
             "day_60_s": day_60["total"],
@@ -387,9 +391,11 @@ def report(f: dict) -> None:
             f"the first run in a new data folder: {f['overhead_first_run_s']:.1f} s)"
         )
         h = f["history"]
+        last_day = h.get("days", 60)
+        middle_day = last_day - last_day // 2
         print(
-            f"{'day 1 / 30 / 60':<22}{h['day_1_s']:>10.1f} / {h['day_30_s']:.1f} / {h['day_60_s']:.1f} s  "
-            f"(day 60 = {h['ratio']:.2f}x day 1, {h['ratio_to_day_30']:.2f}x day 30)"
+            f"{f'day 1 / {middle_day} / {last_day}':<22}{h['day_1_s']:>10.1f} / {h['day_30_s']:.1f} / {h['day_60_s']:.1f} s  "
+            f"(day {last_day} = {h['ratio']:.2f}x day 1, {h['ratio_to_day_30']:.2f}x day {middle_day})"
         )
     if "backfill_30_days" in f:
         b = f["backfill_30_days"]
