@@ -310,8 +310,9 @@ def main() -> int:
         generate(env, args.history_accounts, args.history_days, args.contacts_per_account)
         first, middle, last = END - dt.timedelta(days=args.history_days - 1), END - dt.timedelta(days=args.history_days // 2), END
         day_1 = abm_run(env, "run", "--date", first.isoformat())
-        # Day 1 scores one date; from the day the look-back of hysteresis is full (~3 weeks) a run scores
-        # that whole series, so day 30 against day 60 is the growth with history alone.
+        # Day 1 scores one date; later runs score their date and the day before, reading the rest of
+        # hysteresis's ~3-week look-back from ranks remembered by earlier runs; the middle day against
+        # the last one is the growth with history alone.
         day = dt.timedelta(days=1)
         abm_run(env, "backfill", "--start", (first + day).isoformat(), "--end", (middle - day).isoformat())
         day_30 = abm_run(env, "run", "--date", middle.isoformat())

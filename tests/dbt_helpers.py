@@ -21,7 +21,7 @@ def run_dbt(
 ) -> None:
     """As a nightly run calls dbt; with remember=False, without the fingerprints, so every day of the series is scored."""
     rules = scoring or load_scoring_config(DEFAULT_SCORING_CONFIG)
-    remembered = score_inputs_env(paths().raw, dbt_vars(rules), start, end) if remember else {}
+    remembered = score_inputs_env(paths(), dbt_vars(rules), start, end) if remember else {}
     command = [
         DBT,
         *dbt_build_args(rules),

@@ -88,7 +88,7 @@ def build_models(context, dbt: AbmDbtCliResource, data_folder: DataFolder, rules
     target = run_target_path(locations.dbt_target, context.run_id)
     args = dbt_build_args(scoring, publish_emails(), publish_contact_names(), locations.engine)
     loaded = loaded_sources(locations, as_of_end)
-    remembered = score_inputs_env(locations.raw, dbt_vars(scoring, publish_emails(), publish_contact_names()), as_of_start, as_of_end)
+    remembered = score_inputs_env(locations, dbt_vars(scoring, publish_emails(), publish_contact_names()), as_of_start, as_of_end)
     with environment_of_subprocesses({**dbt_env(locations.data_dir, as_of_start, as_of_end, secret, loaded), **remembered}):
         invocation = dbt.cli(args, context=context, target_path=target)
     yield from invocation.stream()

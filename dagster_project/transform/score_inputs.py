@@ -16,34 +16,34 @@ import hashlib
 import json
 import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-from dagster_project.settings import DBT_PROJECT_DIR
+from dagster_project.ingest.loader import loaded_export_dates, partition_dir
+from dagster_project.ingest.schemas import SCHEMAS
+from dagster_project.settings import DBT_PROJECT_DIR, Paths
 
 SCORE_INPUTS_ENV = "ABM_SCORE_INPUTS"
 RAW_URI_ENV = "ABM_RAW_URI"
 # Look-back days before this are scored in full: a year covers any hysteresis window in the rules.
 DAYS_FINGERPRINTED = 366
-PARTITION_PREFIX = "export_date="
 PROJECT_FILES = ("dbt_project.yml", "models/**/*", "macros/**/*", "seeds/**/*")
 
 
-def score_inputs_env(raw: Path, dbt_variables: dict[str, Any], as_of_start: dt.date, as_of_end: dt.date) -> dict[str, str]:
+def score_inputs_env(paths: Paths, dbt_variables: dict[str, Any], as_of_start: dt.date, as_of_end: dt.date) -> dict[str, str]:
     """ABM_SCORE_INPUTS for dbt; nothing when dbt reads another raw layer (ABM_RAW_URI), whose files this
     process cannot see."""
     if os.environ.get(RAW_URI_ENV):
         return {}
     version = project_version() + json.dumps(dbt_variables, sort_keys=True)
     first = as_of_start - dt.timedelta(days=DAYS_FINGERPRINTED)
-    return {SCORE_INPUTS_ENV: json.dumps(score_input_fingerprints(raw, version, first, as_of_end))}
+    return {SCORE_INPUTS_ENV: json.dumps(score_input_fingerprints(paths, version, first, as_of_end))}
 
 
-def score_input_fingerprints(raw: Path, version: str, first: dt.date, last: dt.date) -> dict[str, str]:
+def score_input_fingerprints(paths: Paths, version: str, first: dt.date, last: dt.date) -> dict[str, str]:
     """{day: fingerprint} for every day from first to last: the version, then each loaded file dated on
     or before the day, by source, name, size and modification time (a reload writes new files)."""
     by_day: dict[dt.date, list[str]] = {}
-    for day, entry in _loaded_files(raw, last):
+    for day, entry in _loaded_files(paths, last):
         by_day.setdefault(max(day, first - dt.timedelta(days=1)), []).append(entry)
     running = hashlib.sha256(version.encode())
     fingerprints = {}
@@ -57,20 +57,12 @@ def score_input_fingerprints(raw: Path, version: str, first: dt.date, last: dt.d
     return fingerprints
 
 
-def _loaded_files(raw: Path, last: dt.date) -> Iterator[tuple[dt.date, str]]:
-    for partition in raw.glob(f"*/{PARTITION_PREFIX}*"):
-        source = partition.parent.name
-        if source.startswith(("_", ".")):
-            continue
-        try:
-            day = dt.date.fromisoformat(partition.name.removeprefix(PARTITION_PREFIX))
-        except ValueError:
-            continue
-        if day > last:
-            continue
-        for file in partition.glob("*.parquet"):
-            stat = file.stat()
-            yield day, f"{source}|{day}|{file.name}|{stat.st_size}|{stat.st_mtime_ns}\n"
+def _loaded_files(paths: Paths, last: dt.date) -> Iterator[tuple[dt.date, str]]:
+    for source in SCHEMAS:
+        for day in loaded_export_dates(paths, source, last):
+            for file in partition_dir(paths.raw, source, day).glob("*.parquet"):
+                stat = file.stat()
+                yield day, f"{source}|{day}|{file.name}|{stat.st_size}|{stat.st_mtime_ns}\n"
 
 
 def project_version() -> str:
