@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from dagster_project.cli import run_job
-from dagster_project.publish.serving import PUBLISHED_TABLES, published_docs
+from dagster_project.publish.serving import PUBLISHED_TABLES, build_version, published_docs, switch_to
 from dagster_project.settings import paths
 from tests.conftest import PREVIOUS_DAY, SAMPLE_END
 
@@ -172,6 +172,9 @@ def test_the_parquet_copies_are_swapped_in_whole(published_yesterday, tmp_path):
     with duckdb.connect() as con:
         assert con.execute(f"select max(as_of_date) from '{tiers}'").fetchone()[0] == SAMPLE_END
     assert {p.name for p in history.iterdir()} == {f"as_of_date={PREVIOUS_DAY}", f"as_of_date={SAMPLE_END}"}
+    # the day before was published unchanged: its partition is the previous version's file, linked
+    (yesterday,) = (history / f"as_of_date={PREVIOUS_DAY}").iterdir()
+    assert yesterday.samefile(current / "account_tier_history" / f"as_of_date={PREVIOUS_DAY}" / yesterday.name)
 
     # BI tools' DuckDB 1.x drivers read storage versions 64 to 68 (1.2 writes 65); no 128-bit integers;
     # the dbt YAML's descriptions come along as comments.
@@ -202,6 +205,65 @@ def test_the_parquet_copies_are_swapped_in_whole(published_yesterday, tmp_path):
     raw_file = next((paths().raw / "crm_contacts").rglob("*.parquet"))
     assert (mode(raw_file), mode(raw_file.parent), mode(paths().warehouse)) == (0o600, 0o700, 0o600)
     assert (mode(paths().serving_db.resolve()), mode(tiers.resolve()), mode(paths().serving_db.resolve().parent)) == (0o640, 0o640, 0o750)
+
+
+HISTORY = "account_tier_history"
+
+
+def _warehouse_history(warehouse, rows: str, extra_column: str = "") -> None:
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(f"create or replace table {HISTORY} as select *{extra_column} from (values {rows}) as t(as_of_date, account_id, tier)")
+
+
+def _published_history(version) -> tuple[list, list]:
+    with duckdb.connect(str(version.serving_file), read_only=True) as con:
+        served = con.execute(f"select * from {HISTORY} order by all").fetchall()
+        files = version.folder / "parquet" / HISTORY / "*" / "*.parquet"
+        columns = ", ".join(name for name, *_ in con.execute(f"describe {HISTORY}").fetchall())
+        copied = con.execute(f"select {columns} from read_parquet('{files}', hive_partitioning = true) order by all").fetchall()
+    return served, copied
+
+
+def _partition_file(version, day: str):
+    (file,) = (version.folder / "parquet" / HISTORY / f"as_of_date={day}").iterdir()
+    return file
+
+
+def test_a_publish_writes_only_the_history_dates_that_changed_and_publishes_exactly_the_warehouse(tmp_path):
+    warehouse, published = tmp_path / "warehouse.duckdb", tmp_path / "published"
+
+    def publish():
+        version = build_version(warehouse, published, tables=(HISTORY,))
+        switch_to(published, version)
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            expected = con.execute(f"select * from {HISTORY} order by all").fetchall()
+        assert _published_history(version) == (expected, expected)
+        return version
+
+    day_1, day_2, day_3 = "DATE '2026-03-01'", "DATE '2026-03-02'", "DATE '2026-03-03'"
+    _warehouse_history(warehouse, f"({day_1}, 'a', 'tier_1'), ({day_1}, 'b', 'tier_2'), ({day_2}, 'a', 'tier_1')")
+    first = publish()
+
+    # A nightly run adds a date: the serving file starts as a copy of the previous one, and the
+    # unchanged dates' Parquet files are the previous version's, linked.
+    _warehouse_history(warehouse, f"({day_1}, 'a', 'tier_1'), ({day_1}, 'b', 'tier_2'), ({day_2}, 'a', 'tier_1'), ({day_3}, 'a', 'tier_2')")
+    second = publish()
+    assert _partition_file(second, "2026-03-01").samefile(_partition_file(first, "2026-03-01"))
+    assert _partition_file(second, "2026-03-02").samefile(_partition_file(first, "2026-03-02"))
+
+    # (publishing keeps the current version and the one before it)
+    # A date published before changed (a re-scored backfill, or a run whose publish was blocked):
+    # that date is written again, the others still linked.
+    _warehouse_history(warehouse, f"({day_1}, 'a', 'tier_1'), ({day_1}, 'b', 'tier_2'), ({day_2}, 'a', 'tier_3'), ({day_3}, 'a', 'tier_2')")
+    third = publish()
+    assert not _partition_file(third, "2026-03-02").samefile(_partition_file(second, "2026-03-02"))
+    assert _partition_file(third, "2026-03-01").samefile(_partition_file(second, "2026-03-01"))
+
+    # A row gone from a date with the same count of rows elsewhere, and a new column: all written again.
+    _warehouse_history(warehouse, f"({day_1}, 'a', 'tier_1'), ({day_2}, 'a', 'tier_3'), ({day_3}, 'a', 'tier_2')", ", 1 as contacts")
+    fourth = publish()
+    assert not _partition_file(fourth, "2026-03-01").samefile(_partition_file(third, "2026-03-01"))
+    assert not _partition_file(fourth, "2026-03-03").samefile(_partition_file(third, "2026-03-03"))
 
 
 @pytest.mark.skipif(
