@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 
 import duckdb
@@ -84,15 +85,24 @@ def scored_days() -> int:
         return con.execute("select count(*) from int_scoring_dates").fetchone()[0]
 
 
+def contact_exports_read() -> list[str]:
+    """The contact exports the contact snapshot view reads (their dates are written into its SQL)."""
+    with warehouse() as con:
+        (sql,) = con.execute("select sql from duckdb_views() where view_name = 'int_contacts_snapshotted'").fetchone()
+    return sorted(set(re.findall(r"'(\d{4}-\d{2}-\d{2})'", sql)))
+
+
 def test_nightly_runs_score_two_days_and_read_the_look_back_from_remembered_ranks(landed_30):
     for day in DATES:
         run_dbt(day, day)
     assert scored_days() == 2, "a nightly run after seven others scores its date and the day before"
+    assert contact_exports_read() == [str(DATES[-2]), str(DATES[-1])], "and reads the exports of those two days only"
     last_night = [row for row in history()["account_tier_history"] if row[0] == DATES[-1]]
 
     wipe_warehouse()
     run_dbt(DATES[-1], DATES[-1], remember=False)
     assert scored_days() > 8, "without fingerprints, every day of the look-back is scored"
+    assert len(contact_exports_read()) > 8
     assert history()["account_tier_history"] == last_night
 
 

@@ -32,7 +32,26 @@
 {%- endmacro %}
 
 {% macro series_start() -%}
-    {{ dbt.dateadd('day', -series_lookback_days() - 1, as_of_start()) }}
+    cast('{{ series_start_day() }}' as date)
+{%- endmacro %}
+
+{% macro series_start_day() -%}
+    {%- set start = modules.datetime.date.fromisoformat(as_of_date('ABM_AS_OF_START', 'ABM_AS_OF_END')) -%}
+    {{ return(start - modules.datetime.timedelta(days=series_lookback_days() + 1)) }}
+{%- endmacro %}
+
+{# The first day the run scores: the series start, or the day after the remembered look-back days it
+   begins with (macros/remembered.sql). Reads of exports start from here: a remembered day needs none.
+   For models upstream of int_account_ranks_remembered only, which adds this run's days to what is
+   remembered. #}
+{% macro scored_series_start() -%}
+    {%- set first = namespace(day=series_start_day()) -%}
+    {%- for day in remembered_score_dates() -%}
+        {%- if day == first.day.isoformat() -%}
+            {%- set first.day = first.day + modules.datetime.timedelta(days=1) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    cast('{{ first.day }}' as date)
 {%- endmacro %}
 
 {# True for rows dated inside the run's as-of range: what an incremental run replaces. #}

@@ -29,7 +29,7 @@
     )
 {% endmacro %}
 
-{# The export dates a snapshot read needs: the last one on or before the series start, and all after it up to the end. #}
+{# The export dates a snapshot read needs: the last one on or before the first scored day, and all after it up to the end. #}
 {% macro snapshot_export_dates(table_name) %}
     {%- if not execute -%}{{ return([]) }}{%- endif -%}
     {%- set query -%}
@@ -39,7 +39,7 @@
         )
         select cast(export_date as {{ dbt.type_string() }}) from exports
         where export_date >= coalesce(
-            (select max(export_date) from exports where export_date <= {{ series_start() }}),
+            (select max(export_date) from exports where export_date <= {{ scored_series_start() }}),
             cast('1900-01-01' as date))
         order by 1
     {%- endset -%}
@@ -50,5 +50,5 @@
    within `lookback_days` of a score day was exported no earlier than it happened. #}
 {% macro events_in_window(model_name, lookback_days) %}
     select * from {{ ref(model_name) }}
-    where export_date between {{ dbt.dateadd('day', -lookback_days, series_start()) }} and {{ as_of_end() }}
+    where export_date between {{ dbt.dateadd('day', -lookback_days, scored_series_start()) }} and {{ as_of_end() }}
 {% endmacro %}
