@@ -8,6 +8,7 @@ render the way dbt-duckdb writes them.
 
 from __future__ import annotations
 
+import datetime as _datetime
 from pathlib import Path
 
 import yaml
@@ -30,6 +31,10 @@ def env_var(name, default=""):
 
 def run_query(sql):  # never called while execute is false
     raise RuntimeError("run_query is not available while linting")
+
+
+class modules:  # noqa: N801 - the name dbt gives it
+    datetime = _datetime
 
 
 class exceptions:  # noqa: N801 - the name dbt gives it
