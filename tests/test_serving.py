@@ -245,9 +245,16 @@ def test_a_publish_writes_only_the_history_dates_that_changed_and_publishes_exac
     first = publish()
 
     # A nightly run adds a date: the serving file starts as a copy of the previous one, and the
-    # unchanged dates' Parquet files are the previous version's, linked.
+    # unchanged dates' Parquet files are the previous version's, linked; a BI tool that opened the
+    # published file read-write (DuckDB's default) does not stand in the way.
     _warehouse_history(warehouse, f"({day_1}, 'a', 'tier_1'), ({day_1}, 'b', 'tier_2'), ({day_2}, 'a', 'tier_1'), ({day_3}, 'a', 'tier_2')")
-    second = publish()
+    hold = "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('open', flush=True); time.sleep(60)"
+    holder = subprocess.Popen([sys.executable, "-c", hold, str(first.serving_file)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        second = publish()
+    finally:
+        holder.kill()
     assert _partition_file(second, "2026-03-01").samefile(_partition_file(first, "2026-03-01"))
     assert _partition_file(second, "2026-03-02").samefile(_partition_file(first, "2026-03-02"))
 

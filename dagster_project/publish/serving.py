@@ -93,18 +93,12 @@ def build_version(warehouse: Path, published: Path, tables: tuple[str, ...] = PU
     with in_memory_duckdb() as con:
         con.execute(f"attach {_sql_path(warehouse)} as warehouse (read_only)")
         tables = (*tables, *_present(con, OPTIONAL_PUBLISHED_TABLES))
-        kept = _unchanged_dates(con, previous, tables)
-        appending = bool(kept) and all(only_added for _, only_added in kept.values())
-        if appending:
-            shutil.copyfile(previous / "serving.duckdb", building / "serving.duckdb")
-        # BI tools bundle DuckDB 1.x drivers, which read storage versions up to 1.2's, not 2.0's (a
-        # copied file keeps the version it was written in).
-        con.execute(f"attach {_sql_path(building / 'serving.duckdb')} as serving (storage_version '{SERVING_STORAGE_VERSION}')")
+        kept = _attach_serving(con, previous, building / "serving.duckdb", tables)
         con.execute("use serving")
-        _drop_all_but(con, [table for table in kept if appending])
+        _drop_all_but(con, [table for table, (_, appended) in kept.items() if appended])
         for table in tables:
-            dates, _ = kept.get(table, (set(), False))
-            _copy_table(con, table, dates if appending else set())
+            dates, appended = kept.get(table, (set(), False))
+            _copy_table(con, table, dates if appended else set())
             counts[table] = con.execute(f"select count(*) from main.{table}").fetchone()[0]
             _write_parquet(con, table, building / "parquet", previous and previous / "parquet", dates)
         # the catalog changes in one transaction: alone, each comment cost a commit of the file
@@ -140,26 +134,40 @@ def _bi_select(con: duckdb.DuckDBPyConnection, table: str) -> str:
     return f"select {listed} from warehouse.main.{table}"
 
 
-Kept = dict[str, tuple[set[dt.date], bool]]  # by table: the dates unchanged, and whether that is all it had
+Kept = dict[str, tuple[set[dt.date], bool]]  # by table: the dates unchanged, and whether the new file appends to them
 
 
-def _unchanged_dates(con: duckdb.DuckDBPyConnection, previous: Path | None, tables: tuple[str, ...]) -> Kept:
-    """For each table published by date that the previous version has with the same columns: the dates
-    whose rows are the same now (same row count, same sum of row hashes), and whether that is every
-    date it published (the new version then only adds dates). Compared by content, not by the run's
-    dates: dates a blocked publish left unpublished, or a backfill re-scored, are written again."""
-    if previous is None or not (previous / "serving.duckdb").exists():
-        return {}
-    con.execute(f"attach {_sql_path(previous / 'serving.duckdb')} as previous (read_only)")
-    try:
-        kept = {}
-        for table in _present(con, tuple(t for t in tables if t in PARTITIONED_BY_DATE), "previous"):
-            new, old = _bi_select(con, table), f"select * from previous.main.{table}"
-            if con.execute(f"describe {new}").fetchall() == con.execute(f"describe {old}").fetchall():
-                kept[table] = _same_dates(con, PARTITIONED_BY_DATE[table], new, old)
-        return kept
-    finally:
-        con.execute("detach previous")
+def _attach_serving(con: duckdb.DuckDBPyConnection, previous: Path | None, serving_file: Path, tables: tuple[str, ...]) -> Kept:
+    """Attach the new serving file as `serving`: a copy of the previous version's when the warehouse
+    only added dates to its history, else a new file (rows are never deleted from a copy, which would
+    leave the file growing). Copied, not opened: a BI tool holding the published file, even read-write,
+    cannot block the publish."""
+    kept: Kept = {}
+    if previous is not None and (previous / "serving.duckdb").exists():
+        shutil.copyfile(previous / "serving.duckdb", serving_file)
+        con.execute(f"attach {_sql_path(serving_file)} as serving")
+        kept = _unchanged_dates(con, tables)
+        if kept and all(only_added for _, only_added in kept.values()):
+            return kept
+        con.execute("detach serving")
+        serving_file.unlink()
+    # BI tools bundle DuckDB 1.x drivers, which read storage versions up to 1.2's, not 2.0's (a copy
+    # keeps the version it was written in).
+    con.execute(f"attach {_sql_path(serving_file)} as serving (storage_version '{SERVING_STORAGE_VERSION}')")
+    return {table: (dates, False) for table, (dates, _) in kept.items()}
+
+
+def _unchanged_dates(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...]) -> Kept:
+    """For each table published by date that the copied serving file holds with the same columns: the
+    dates whose rows are the same in the warehouse (same row count, same sum of row hashes), and
+    whether that is every date it holds. Compared by content, not by the run's dates: dates a blocked
+    publish left unpublished, or a backfill re-scored, are written again."""
+    kept = {}
+    for table in _present(con, tuple(t for t in tables if t in PARTITIONED_BY_DATE), "serving"):
+        new, old = _bi_select(con, table), f"select * from serving.main.{table}"
+        if con.execute(f"describe {new}").fetchall() == con.execute(f"describe {old}").fetchall():
+            kept[table] = _same_dates(con, PARTITIONED_BY_DATE[table], new, old)
+    return kept
 
 
 def _same_dates(con: duckdb.DuckDBPyConnection, column: str, new: str, old: str) -> tuple[set[dt.date], bool]:
