@@ -224,6 +224,15 @@ def _published_history(version) -> tuple[list, list]:
     return served, copied
 
 
+def _tables_and_views(version) -> list[tuple[str, str]]:
+    """What the serving file holds besides the bi views of the published tables."""
+    with duckdb.connect(str(version.serving_file), read_only=True) as con:
+        return con.execute(
+            "select schema_name, table_name from duckdb_tables() union all "
+            "select schema_name, view_name from duckdb_views() where not internal and schema_name <> 'bi' order by all"
+        ).fetchall()
+
+
 def _partition_file(version, day: str):
     (file,) = (version.folder / "parquet" / HISTORY / f"as_of_date={day}").iterdir()
     return file
@@ -248,7 +257,10 @@ def test_a_publish_writes_only_the_history_dates_that_changed_and_publishes_exac
     # unchanged dates' Parquet files are the previous version's, linked; a BI tool that opened the
     # published file read-write (DuckDB's default) does not stand in the way.
     _warehouse_history(warehouse, f"({day_1}, 'a', 'tier_1'), ({day_1}, 'b', 'tier_2'), ({day_2}, 'a', 'tier_1'), ({day_3}, 'a', 'tier_2')")
-    hold = "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('open', flush=True); time.sleep(60)"
+    hold = (
+        "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); c.execute('create table scratch as select 1'); "
+        "print('open', flush=True); time.sleep(60)"
+    )
     holder = subprocess.Popen([sys.executable, "-c", hold, str(first.serving_file)], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "open"
@@ -257,6 +269,7 @@ def test_a_publish_writes_only_the_history_dates_that_changed_and_publishes_exac
         holder.kill()
     assert _partition_file(second, "2026-03-01").samefile(_partition_file(first, "2026-03-01"))
     assert _partition_file(second, "2026-03-02").samefile(_partition_file(first, "2026-03-02"))
+    assert _tables_and_views(second) == [("main", HISTORY)], "what was added to the published file stays out"
 
     # (publishing keeps the current version and the one before it)
     # A date published before changed (a re-scored backfill, or a run whose publish was blocked):
@@ -271,6 +284,18 @@ def test_a_publish_writes_only_the_history_dates_that_changed_and_publishes_exac
     fourth = publish()
     assert not _partition_file(fourth, "2026-03-01").samefile(_partition_file(third, "2026-03-01"))
     assert not _partition_file(fourth, "2026-03-03").samefile(_partition_file(third, "2026-03-03"))
+
+    # A view someone added to the published file: the next version starts afresh without it.
+    with duckdb.connect(str(fourth.serving_file)) as con:
+        con.execute("create schema mine")
+        con.execute(f"create view mine.latest as select * from {HISTORY}")
+    fifth = publish()
+    assert _tables_and_views(fifth) == [("main", HISTORY)]
+    assert _partition_file(fifth, "2026-03-01").samefile(_partition_file(fourth, "2026-03-01"))
+
+    # A published file that is no DuckDB file any more (copied mid-write): the next version starts afresh.
+    fifth.serving_file.write_bytes(b"torn")
+    publish()
 
 
 @pytest.mark.skipif(

@@ -145,12 +145,16 @@ def _attach_serving(con: duckdb.DuckDBPyConnection, previous: Path | None, servi
     kept: Kept = {}
     if previous is not None and (previous / "serving.duckdb").exists():
         shutil.copyfile(previous / "serving.duckdb", serving_file)
-        con.execute(f"attach {_sql_path(serving_file)} as serving")
-        kept = _unchanged_dates(con, tables)
-        if kept and all(only_added for _, only_added in kept.values()):
-            return kept
-        con.execute("detach serving")
-        serving_file.unlink()
+        try:
+            con.execute(f"attach {_sql_path(serving_file)} as serving")
+        except duckdb.Error:  # copied while another process wrote to it: start afresh
+            serving_file.unlink()
+        else:
+            kept = _unchanged_dates(con, tables)
+            if kept and all(only_added for _, only_added in kept.values()) and _holds_only_tables_and_bi_views(con):
+                return kept
+            con.execute("detach serving")
+            serving_file.unlink()
     # BI tools bundle DuckDB 1.x drivers, which read storage versions up to 1.2's, not 2.0's (a copy
     # keeps the version it was written in).
     con.execute(f"attach {_sql_path(serving_file)} as serving (storage_version '{SERVING_STORAGE_VERSION}')")
@@ -181,10 +185,20 @@ def _same_dates(con: duckdb.DuckDBPyConnection, column: str, new: str, old: str)
     return same, len(same) == len(rows)
 
 
+def _holds_only_tables_and_bi_views(con: duckdb.DuckDBPyConnection) -> bool:
+    """What a publish writes: tables in main, views in bi. A view someone added to the published file
+    read-write stays out of the copy (the copy drops every table and the bi schema, nothing else)."""
+    schemas = "select schema_name from duckdb_schemas() where database_name = 'serving' and not internal"
+    views = "select schema_name from duckdb_views() where database_name = 'serving' and not internal"
+    return {name for (name,) in con.execute(schemas).fetchall()} <= {"main", BI_SCHEMA} and all(
+        name == BI_SCHEMA for (name,) in con.execute(views).fetchall()
+    )
+
+
 def _drop_all_but(con: duckdb.DuckDBPyConnection, kept: list[str]) -> None:
     """A serving file copied from the previous version keeps only the tables it carries over."""
     con.execute(f"drop schema if exists {BI_SCHEMA} cascade")
-    for (table,) in con.execute("show tables").fetchall():  # the serving file's main schema
+    for (table,) in con.execute("select table_name from duckdb_tables() where database_name = 'serving'").fetchall():
         if table not in kept:
             con.execute(f"drop table main.{table}")
 
