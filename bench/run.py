@@ -139,6 +139,11 @@ def generate(env, accounts, days, contacts, intent_topics=8) -> tuple[float, int
     return seconds, sampler.peak(), rows
 
 
+def _seconds(history: dict, stage: str) -> str:
+    """A stage's seconds on the first, middle and last day of the history measure."""
+    return " / ".join(f"{history.get(f'{day}_{stage}_s') or 0:.1f}" for day in ("day_1", "day_30", "day_60")) + " s"
+
+
 def abm_run(env, *args) -> dict:
     """One `abm run`/`abm backfill`, with per-stage wall time and peak memory from Dagster's step stats."""
     seconds, sampler, output = run_measured([str(BIN / "abm"), *args], env)
@@ -318,6 +323,7 @@ def main() -> int:
         day_30 = abm_run(env, "run", "--date", middle.isoformat())
         abm_run(env, "backfill", "--start", (middle + day).isoformat(), "--end", (last - day).isoformat())
         day_60 = abm_run(env, "run", "--date", last.isoformat())
+        named_days = (("day_1", day_1), ("day_30", day_30), ("day_60", day_60))
         figures["history"] = {
             "days": args.history_days,  # "day_30" is the middle day and "day_60" the last of these
             "day_1_s": day_1["total"],
@@ -325,9 +331,7 @@ def main() -> int:
             "day_60_s": day_60["total"],
             "ratio": day_60["total"] / day_1["total"],
             "ratio_to_day_30": day_60["total"] / day_30["total"],
-            "day_1_dbt_s": day_1.get("dbt"),
-            "day_30_dbt_s": day_30.get("dbt"),
-            "day_60_dbt_s": day_60.get("dbt"),
+            **{f"{name}_{stage}_s": run.get(stage) for name, run in named_days for stage in ("dbt", "publish")},
         }
         save(figures, args.json)
 
@@ -396,7 +400,8 @@ def report(f: dict) -> None:
         middle_day = last_day - last_day // 2
         print(
             f"{f'day 1 / {middle_day} / {last_day}':<22}{h['day_1_s']:>10.1f} / {h['day_30_s']:.1f} / {h['day_60_s']:.1f} s  "
-            f"(day {last_day} = {h['ratio']:.2f}x day 1, {h['ratio_to_day_30']:.2f}x day {middle_day})"
+            f"(day {last_day} = {h['ratio']:.2f}x day 1, {h['ratio_to_day_30']:.2f}x day {middle_day}; "
+            f"dbt {_seconds(h, 'dbt')}, publish {_seconds(h, 'publish')})"
         )
     if "backfill_30_days" in f:
         b = f["backfill_30_days"]
