@@ -141,7 +141,8 @@ def generate(env, accounts, days, contacts, intent_topics=8) -> tuple[float, int
 
 def _seconds(history: dict, stage: str) -> str:
     """A stage's seconds on the first, middle and last day of the history measure."""
-    return " / ".join(f"{history.get(f'{day}_{stage}_s') or 0:.1f}" for day in ("day_1", "day_30", "day_60")) + " s"
+    values = (history.get(f"{day}_{stage}_s") for day in ("day_1", "day_30", "day_60"))
+    return " / ".join("n/a" if value is None else f"{value:.1f}" for value in values) + " s"
 
 
 def abm_run(env, *args) -> dict:

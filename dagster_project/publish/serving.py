@@ -169,13 +169,14 @@ def _unchanged_dates(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...]) ->
     kept = {}
     for table in _present(con, tuple(t for t in tables if t in PARTITIONED_BY_DATE), "serving"):
         new, old = _bi_select(con, table), f"select * from serving.main.{table}"
-        if con.execute(f"describe {new}").fetchall() == con.execute(f"describe {old}").fetchall():
-            kept[table] = _same_dates(con, PARTITIONED_BY_DATE[table], new, old)
+        schema = con.execute(f"describe {old}").fetchall()
+        if con.execute(f"describe {new}").fetchall() == schema:
+            kept[table] = _same_dates(con, PARTITIONED_BY_DATE[table], [name for (name, *_) in schema], new, old)
     return kept
 
 
-def _same_dates(con: duckdb.DuckDBPyConnection, column: str, new: str, old: str) -> tuple[set[dt.date], bool]:
-    columns = ", ".join(f'"{name}"' for (name, *_) in con.execute(f"describe {old}").fetchall() if name != column)
+def _same_dates(con: duckdb.DuckDBPyConnection, column: str, names: list[str], new: str, old: str) -> tuple[set[dt.date], bool]:
+    columns = ", ".join(f'"{name}"' for name in names if name != column)
     digest = f"select {column}, count(*) as row_count, sum(hash({columns})) as row_hashes from ({{}}) group by {column}"
     rows = con.execute(
         f"select old.{column}, new.row_count is not distinct from old.row_count and new.row_hashes is not distinct from old.row_hashes "
@@ -238,12 +239,9 @@ def _comment(con: duckdb.DuckDBPyConnection, table: str, docs: tuple[str, dict[s
             con.execute(f'comment on column main.{table}."{column}" is {_sql_text(text)}')
 
 
-def _serving_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    query = (
-        "select column_name from duckdb_columns() "
-        "where database_name = 'serving' and schema_name = 'main' and table_name = ? order by column_index"
-    )
-    return [name for (name,) in con.execute(query, [table]).fetchall()]
+def _serving_columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    query = "select column_name from duckdb_columns() where database_name = 'serving' and schema_name = 'main' and table_name = ?"
+    return {name for (name,) in con.execute(query, [table]).fetchall()}
 
 
 BI_SCHEMA = "bi"
@@ -292,7 +290,9 @@ def current_version(published: Path) -> Path | None:
     return link.resolve() if link.is_symlink() else None
 
 
-def _write_parquet(con: duckdb.DuckDBPyConnection, table: str, version_dir: Path, previous_dir: Path | None, unchanged: set[dt.date]):
+def _write_parquet(
+    con: duckdb.DuckDBPyConnection, table: str, version_dir: Path, previous_dir: Path | None, unchanged: set[dt.date]
+) -> None:
     version_dir.mkdir(parents=True, exist_ok=True)
     if table not in PARTITIONED_BY_DATE:
         con.execute(f"copy main.{table} to {_sql_path(version_dir / (table + '.parquet'))} (format parquet)")
