@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import itertools
+import subprocess
+import sys
 
 import duckdb
 import pandas as pd
 
 from dagster_project.cli import run_job
-from dagster_project.settings import paths
+from dagster_project.settings import REPO_ROOT, paths
 from tests.conftest import SAMPLE_END
 
 
@@ -156,6 +158,23 @@ def test_frames_are_validated_without_gx_fingerprinting_them():
     batch = _batch_definition().get_batch(batch_parameters={"dataframe": pd.DataFrame({"domain": ["acme.com"]})})
     assert "pandas_data_fingerprint" not in batch.batch_markers
     assert "ge_load_time" in batch.batch_markers
+
+
+def test_gx_is_imported_once_on_a_thread_that_the_suites_then_share():
+    # In a fresh interpreter: the test session has long imported GX.
+    script = """
+import sys, threading
+from dagster_project.quality import gx_suites
+assert "great_expectations" not in sys.modules
+gx_suites.prepare_in_background()
+gx_suites.prepare_in_background()
+started = [thread for thread in threading.enumerate() if thread.name == "gx-import"]
+first = gx_suites._batch_definition()
+shared = first is gx_suites._batch_definition()
+print(len(started), "great_expectations" in sys.modules, shared, gx_suites._new_batch_definition.cache_info().misses)
+"""
+    shown = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=REPO_ROOT).stdout.split()
+    assert shown == ["1", "True", "True", "1"]
 
 
 def test_a_suite_validated_column_by_column_and_partly_in_sql_says_what_gx_says_on_the_whole_frame(tmp_path):

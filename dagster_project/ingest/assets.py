@@ -14,6 +14,7 @@ from dagster import (
 from dagster_project.ingest.loader import load_pending
 from dagster_project.ingest.schemas import SCHEMAS
 from dagster_project.partitions import TRANSIENT_FAILURE_RETRIES, as_of_range, daily_partitions
+from dagster_project.quality.gx_suites import prepare_in_background
 from dagster_project.resources import DataFolder
 from dagster_project.runs import ensure_free
 from dagster_project.settings import mappings_file_path
@@ -40,6 +41,7 @@ def build_ingest_asset(source: str) -> AssetsDefinition:
         _, as_of_end = as_of_range(context)
         locations = data_folder.paths
         ensure_free(locations.data_dir)
+        prepare_in_background()  # for the raw suites that check what this step lands
         results, errors = load_pending(locations, source, as_of_end, mappings_file_path())
         loaded = [r for r in results if not r.skipped]
         for result in loaded:

@@ -8,9 +8,11 @@ GX is imported lazily: it costs seconds to import and the Dagster definitions mu
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -110,8 +112,29 @@ def columns_read(expectation: dict) -> tuple[str, ...]:
     return tuple(column for column in [kwargs.get("column"), *kwargs.get("column_list", [])] if column)
 
 
+_gx_ready = threading.Lock()
+
+
 @lru_cache(maxsize=1)
+def prepare_in_background() -> None:
+    """Once per process: import GX and set up its context on a thread, for the suites a run validates after its ingest:
+    ingest's work is DuckDB's, which leaves the interpreter free, so the 2.7 s import overlaps it
+    instead of delaying the first suite. Any error is left for the suite itself to raise."""
+    threading.Thread(target=_prepare_quietly, name="gx-import", daemon=True).start()
+
+
+def _prepare_quietly() -> None:
+    with contextlib.suppress(Exception):
+        _batch_definition()
+
+
 def _batch_definition():
+    with _gx_ready:  # one import and one context, whichever thread asks first
+        return _new_batch_definition()
+
+
+@lru_cache(maxsize=1)
+def _new_batch_definition():
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
     from great_expectations.execution_engine import pandas_execution_engine
