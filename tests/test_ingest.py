@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
+import random
 import re
 
 import duckdb
@@ -298,3 +299,20 @@ def test_domains_are_normalised(raw, domain):
     con = duckdb.connect()
     install_macros(con)
     assert con.execute("select abm_normalise_domain(?)", [raw]).fetchone()[0] == domain
+
+
+def test_bare_domains_skip_the_normalising_steps_only_where_the_steps_would_change_nothing():
+    pieces = ["", " ", "\t", "www", "WWW", "www2", "Www1.", ".", "..", "@", "a@", "x@y@", "jane.doe", "http://", "HTTPS://"]
+    pieces += ["ftp:", ":", "8443", "/", "//", "?", "#", "acme", "Acme", ".com", "-", "é", "İ"]
+    generator = random.Random(7)
+    values = ["".join(generator.choice(pieces) for _ in range(generator.randint(1, 7))) for _ in range(50_000)]
+    con = duckdb.connect()
+    install_macros(con)
+    con.execute("create table value as select unnest(?::varchar[]) as v union all select null", [values])
+    bare = con.execute("select count(*) from value where abm_normalise_domain(v) = v").fetchone()[0]
+    differing = con.execute(
+        "select v, abm_normalise_domain(v), abm_normalise_domain_fully(v) from value "
+        "where abm_normalise_domain(v) is distinct from abm_normalise_domain_fully(v) limit 3"
+    ).fetchall()
+    assert differing == []
+    assert bare > 1000  # the corpus holds bare domains, not only values the full steps rewrite
