@@ -25,7 +25,14 @@ import duckdb
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from dagster_project.ingest.loader import export_dates, export_files, parse_expression, partition_dir, plan_file  # noqa: E402
+from dagster_project.ingest.loader import (  # noqa: E402
+    export_dates,
+    export_files,
+    normalised_domain,
+    parse_expression,
+    partition_dir,
+    plan_file,
+)
 from dagster_project.ingest.mappings import mappings_for  # noqa: E402
 from dagster_project.ingest.parsing import install_macros  # noqa: E402
 from dagster_project.ingest.reading import open_source  # noqa: E402
@@ -57,10 +64,10 @@ def lean_load(day: dt.date) -> None:
                 for column in schema.columns:
                     value = parse_expression(column, plan, plan.raw_text[column.name])
                     if column.name == "domain":
-                        value = f"abm_normalise_domain({value})"
+                        value = normalised_domain(value, column.name)
                     select.append(f"{value} as {column.name}")
                 if schema.domain_from and schema.domain_from != "domain":
-                    select.append(f"abm_normalise_domain({schema.domain_from}) as domain")
+                    select.append(f"{normalised_domain(schema.domain_from, schema.domain_from)} as domain")
                 con.execute(
                     f"""copy (select *, '{source}' as _source, date '{export_date}' as _export_date,
                                      '{path.name}' as _source_file, 0 as _row_number
