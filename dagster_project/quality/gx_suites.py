@@ -117,9 +117,9 @@ _gx_ready = threading.Lock()
 
 @lru_cache(maxsize=1)
 def prepare_in_background() -> None:
-    """Once per process: import GX and set up its context on a thread, for the suites a run validates after its ingest:
-    ingest's work is DuckDB's, which leaves the interpreter free, so the 2.7 s import overlaps it
-    instead of delaying the first suite. Any error is left for the suite itself to raise."""
+    """Import GX and set up its context on a thread, once per process, for the suites that follow a
+    run's ingest: ingest's work is DuckDB's, which leaves the interpreter free, so the 2.7 s import
+    overlaps it instead of delaying the first suite. Any error is left for that suite to raise."""
     threading.Thread(target=_prepare_quietly, name="gx-import", daemon=True).start()
 
 
