@@ -9,6 +9,7 @@ from dagster import AssetExecutionContext, BackfillPolicy, Failure
 from dagster_dbt import DagsterDbtTranslator, dbt_assets
 
 from dagster_project.ingest.loader import loaded_sources
+from dagster_project.memory import release_freed_memory
 from dagster_project.partitions import as_of_range, daily_partitions
 from dagster_project.resources import DataFolder, ScoringRules
 from dagster_project.runs import ensure_free
@@ -89,6 +90,7 @@ def build_models(context, dbt: AbmDbtCliResource, data_folder: DataFolder, rules
     args = dbt_build_args(scoring, publish_emails(), publish_contact_names(), locations.engine)
     loaded = loaded_sources(locations, as_of_end)
     remembered = score_inputs_env(locations, dbt_vars(scoring, publish_emails(), publish_contact_names()), as_of_start, as_of_end)
+    release_freed_memory()  # this process's kept memory would add to dbt's while dbt runs
     with environment_of_subprocesses({**dbt_env(locations.data_dir, as_of_start, as_of_end, secret, loaded), **remembered}):
         invocation = dbt.cli(args, context=context, target_path=target)
     yield from invocation.stream()
