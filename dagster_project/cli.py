@@ -484,8 +484,8 @@ def parse_date(text: str) -> dt.date:
 
 
 ACCEPT_CHANGE_HELP = (
-    "publish even though the tiers moved more than the gate allows from the day before "
-    "(ABM_MAX_TIER_SHARE_SHIFT, ABM_MAX_DEMOTION_SHARE), recording why on the run"
+    "publish even though more moved from the day before than the book's churn explains "
+    "(gate in config/scoring.yml), recording why on the run"
 )
 
 

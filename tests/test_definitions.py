@@ -39,9 +39,9 @@ def test_the_graph_runs_from_every_source_through_dbt_to_publish():
     upstream = graph.get(AssetKey(["published_tiers"])).parent_keys
     assert AssetKey(["account_tiers"]) in upstream
     staging = graph.get(AssetKey(["stg_crm__accounts"])).parent_keys
-    assert staging == {AssetKey(["raw", "crm_accounts"])}
+    assert staging == {AssetKey(["raw", "crm_accounts"]), AssetKey(["reference", "country_spellings"])}
     checks = {key.name for key in graph.asset_check_keys}
-    assert {"account_tiers_gate", "account_tiers_suite", "raw_crm_accounts_suite"} <= checks
+    assert {"account_tiers_gate", "tier_movement_gate", "account_tiers_suite", "raw_crm_accounts_suite"} <= checks
     assert {s.name for s in defs.sensors} == {
         "new_export_sensor",
         "run_failure_alert_sensor",

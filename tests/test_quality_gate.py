@@ -39,38 +39,47 @@ def contacts_export(day: dt.date):
     return path
 
 
-def test_unreachable_tier_1_blocks_the_publish_and_the_last_good_tiers_stay(published_yesterday):
-    before_rows, before_digest = published_tiers(), serving_digest()
-    with duckdb.connect(str(paths().serving_db), read_only=True) as con:
-        tier_1 = [a for (a,) in con.execute("select account_id from account_tiers where tier = 'tier_1' order by 1").fetchall()]
-    assert len(tier_1) >= 5
-
-    # 60% of yesterday's tier 1 accounts now have only contacts that left the company (stale).
-    stale_accounts = set(tier_1[: round(len(tier_1) * 0.6)])
-    path = contacts_export(SAMPLE_END)
-    contacts = pd.read_csv(path, dtype=str, keep_default_na=False)
-    contacts.loc[contacts["AccountId"].isin(stale_accounts), "No_Longer_With_Company__c"] = "true"
+def mark_contacts_left(day: dt.date, accounts: set[str]) -> bytes:
+    """Every contact of the accounts marked as having left the company; returns the export as it was."""
+    path = contacts_export(day)
     original = path.read_bytes()
+    contacts = pd.read_csv(path, dtype=str, keep_default_na=False)
+    contacts.loc[contacts["AccountId"].isin(accounts), "No_Longer_With_Company__c"] = "true"
     contacts.to_csv(path, index=False)
+    return original
 
+
+def test_tier_1_without_verified_contacts_warns_and_publishes_and_a_broken_contacts_export_blocks(published_yesterday):
+    with duckdb.connect(str(paths().serving_db), read_only=True) as con:
+        reachable = [
+            a for (a,) in con.execute("select account_id from account_tiers where tier = 'tier_1' and is_reachable order by 1").fetchall()
+        ]
+    assert len(reachable) >= 6
+
+    # A business condition: three tier 1 accounts lose their last verified decision-maker. The run
+    # publishes, and says so in its checks and the data-quality report.
+    original = mark_contacts_left(SAMPLE_END, set(reachable[:3]))
+    result = run_job(SAMPLE_END)
+    assert result.success
+    gate = next(e for e in result.get_asset_check_evaluations() if e.check_name == "account_tiers_gate")
+    assert not gate.passed and gate.severity.value == "WARN"
+    assert gate.metadata["unreachable_tier_1_share"].value > 0.5
+    assert "source verified contacts first" in gate.description
+    summary = (paths().reports / "data_quality_latest.html").read_text().split("<h2>", 2)[1]
+    assert "Nothing here stops the publish" in summary and "unreachable_tier_1_share" in summary
+
+    # A contacts export that marks everyone as gone takes every tier 1 account's reach at once: blocked.
+    path = contacts_export(SAMPLE_END)
+    path.write_bytes(original)
+    before_rows, before_digest = published_tiers(), serving_digest()
+    mark_contacts_left(SAMPLE_END, set(pd.read_csv(path, dtype=str)["AccountId"]))
     result = run_job(SAMPLE_END)
     assert not result.success
-    failures = failed_checks(result)
-    assert "account_tiers_gate" in failures
-    message = failures["account_tiers_gate"]
-    assert "unreachable_tier_1_share" in message and "account_tier_history" in message
-    gate = next(e for e in result.get_asset_check_evaluations() if e.check_name == "account_tiers_gate")
-    assert gate.metadata["unreachable_tier_1_share"].value >= 0.5
-    assert not any(e.asset_key.path == ["published_tiers"] for e in result.get_asset_materialization_events() if e.asset_key)
-    assert serving_digest() == before_digest
-    assert published_tiers() == before_rows
+    message = failed_checks(result)["tier_movement_gate"]
+    assert "tier 1 accounts lost their last verified decision-maker" in message and "--accept-change" in message
+    assert "crm_contacts" in message
+    assert serving_digest() == before_digest and published_tiers() == before_rows
     assert (paths().reports / "data_quality_latest.html").read_text().count("BLOCKED") >= 1
-
-    # The export is fixed: the next run publishes normally.
-    path.write_bytes(original)
-    assert run_job(SAMPLE_END).success
-    with duckdb.connect(str(paths().serving_db), read_only=True) as con:
-        assert con.execute("select max(as_of_date) from account_tiers").fetchone()[0] == SAMPLE_END
 
 
 def test_a_duplicated_key_fails_the_raw_suite_with_the_example_and_nothing_is_scored(landed):
@@ -127,27 +136,43 @@ def test_date_ranges_fail_on_dates_before_after_and_beyond_what_nanoseconds_hold
         assert (blocking.unexpected_count, warning.unexpected_count) == (implausible, after_export)
 
 
-def test_tiers_that_move_more_than_the_bounds_block_until_someone_accepts_the_change(published_yesterday, monkeypatch):
+def test_a_blanked_industry_blocks_on_its_first_day_naming_the_column_until_someone_accepts_it(published_yesterday):
     before = serving_digest()
-    # Bounds tighter than a normal day's movement stand in for a broken export that moves many accounts.
-    monkeypatch.setenv("ABM_MAX_TIER_SHARE_SHIFT", "0")
-    monkeypatch.setenv("ABM_MAX_DEMOTION_SHARE", "0")
+    (path,) = list((paths().landing / "crm_accounts" / SAMPLE_END.isoformat()).iterdir())
+    accounts = pd.read_csv(path, dtype=str, keep_default_na=False)
+    accounts.assign(Industry="").to_csv(path, index=False)
+
     blocked = run_job(SAMPLE_END)
     assert not blocked.success
-    message = failed_checks(blocked)["account_tiers_gate"]
-    assert "max_tier_share_shift" in message and "--accept-change" in message
+    message = failed_checks(blocked)["tier_movement_gate"]
+    assert "accounts changed firmographic points" in message
+    assert f"crm_accounts export {SAMPLE_END}" in message and "column Industry (industry) empty on 100% of rows" in message
+    assert "--accept-change" in message
     assert serving_digest() == before
 
-    accepted = run_job(SAMPLE_END, accept_change="new ICP from the Q4 review")
+    accepted = run_job(SAMPLE_END, accept_change="industries dropped from the CRM on purpose")
     assert accepted.success
-    gate = next(e for e in accepted.get_asset_check_evaluations() if e.check_name == "account_tiers_gate")
-    assert gate.metadata["change_accepted_because"].value == "new ICP from the Q4 review"
-    assert gate.metadata["max_tier_share_shift"].value > 0
+    gate = next(e for e in accepted.get_asset_check_evaluations() if e.check_name == "tier_movement_gate")
+    assert gate.metadata["change_accepted_because"].value == "industries dropped from the CRM on purpose"
+    assert gate.metadata["moves_beyond_limit"].value > 0
     from dagster import DagsterInstance
 
     with DagsterInstance.get() as instance:
-        assert instance.get_run_by_id(accepted.run_id).tags["abm/accept_change"] == "new ICP from the Q4 review"
+        assert instance.get_run_by_id(accepted.run_id).tags["abm/accept_change"] == "industries dropped from the CRM on purpose"
     assert serving_digest() != before
+
+
+def test_swapped_headers_are_refused_on_a_first_run_naming_both_columns(landed):
+    (path,) = list((paths().landing / "crm_accounts" / SAMPLE_END.isoformat()).iterdir())
+    accounts = pd.read_csv(path, dtype=str, keep_default_na=False)
+    accounts.rename(columns={"Industry": "BillingCountry", "BillingCountry": "Industry"}).to_csv(path, index=False)
+
+    result = run_job(SAMPLE_END)
+    assert not result.success
+    message = failed_checks(result)["raw_crm_accounts_suite"]
+    assert "column Industry holds country values" in message and "column BillingCountry holds industry values" in message
+    assert "were the headers BillingCountry and Industry swapped?" in message
+    assert not paths().serving_db.exists()
 
 
 def test_frames_are_validated_without_gx_fingerprinting_them():

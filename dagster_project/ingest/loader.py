@@ -46,6 +46,7 @@ class FileResult:
     rows: int
     rejects: int
     footer_lines: int = 0
+    headers: dict[str, str] = field(default_factory=dict)  # canonical column -> the file's header
 
 
 @dataclass
@@ -342,7 +343,7 @@ def _load_file(
     if rejects:
         _write_rejects(con, schema, path, export_date, malformed, scratch / "rejects" / (stem + ".parquet"))
     footer_lines = len(source.footer_line_numbers) or len(source.footer)
-    return FileResult(path.name, plan.match.mapping.name, counts["rows"] - counts["rejected"], rejects, footer_lines)
+    return FileResult(path.name, plan.match.mapping.name, counts["rows"] - counts["rejected"], rejects, footer_lines, plan.headers)
 
 
 def _counts(con: duckdb.DuckDBPyConnection, schema: SourceSchema, plan: FilePlan) -> dict[str, int]:

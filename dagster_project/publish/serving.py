@@ -35,6 +35,7 @@ PUBLISHED_TABLES = (
     "contact_quality",
     "tier_summary",
     "tier_metrics",
+    "tier_movement_checks",
     "tier_movements",
     "tier_score_distribution",
     "tier_segments",

@@ -5,7 +5,6 @@ the raw exports as delivered, and the publish gate on the run's result.
 """
 
 import datetime as dt
-import os
 
 import duckdb
 import pandas as pd
@@ -17,28 +16,19 @@ from dagster_project.ingest.loader import loaded_export_dates, partition_dir
 from dagster_project.ingest.quarantine import quarantined
 from dagster_project.ingest.schemas import SCHEMAS
 from dagster_project.partitions import as_of_range
+from dagster_project.quality.diagnosis import content_explanation, export_headers, likely_causes
 from dagster_project.quality.gx_suites import SuiteOutcome, load_suite_document, query_frame, suite_columns, validate, validate_parquet
 from dagster_project.quality.report import record_outcome
 from dagster_project.resources import DataFolder, ScoringRules
 from dagster_project.settings import Paths
+from dagster_project.vocabulary import country_codes_by_spelling, country_value_set
 
 EARLIEST_PLAUSIBLE_DATE = pd.Timestamp("1900-01-01")
-DEFAULT_MAX_UNREACHABLE_TIER_1_SHARE = 0.5
-# How far a day's tiers may move from the day before before a person has to accept the change.
-DEFAULT_MAX_TIER_SHARE_SHIFT = 0.05
-DEFAULT_MAX_DEMOTION_SHARE = 0.02
 ACCEPT_CHANGE_TAG = "abm/accept_change"
 
-# The gate's numbers per as-of date of the run, computed once in dbt (tier_metrics).
-GATE_COLUMNS = (
-    "as_of_date",
-    "accounts",
-    "tier_1_accounts",
-    "unreachable_tier_1_share",
-    "disqualified_share",
-    "max_tier_share_shift",
-    "demotion_share",
-)
+# The gate's numbers per as-of date of the run, computed once in dbt (tier_metrics, tier_movement_checks).
+GATE_COLUMNS = ("as_of_date", "accounts", "tier_1_accounts", "unreachable_tier_1_share", "disqualified_share")
+MOVE_COLUMNS = ("as_of_date", "move", "description", "moved", "compared", "churn_share", "move_limit", "moved_beyond_limit")
 # Event rows may be dated after their export (a meeting booked ahead); beyond this they are implausible.
 FUTURE_HORIZON_DAYS = 366
 
@@ -82,7 +72,7 @@ def build_raw_check(source: str):
         blocking=True,
         description=f"GX suite expectations/{suite}.json on the latest {source} export up to the as-of date.",
     )
-    def raw_export_check(context: AssetCheckExecutionContext, data_folder: DataFolder) -> AssetCheckResult:
+    def raw_export_check(context: AssetCheckExecutionContext, data_folder: DataFolder, rules: ScoringRules) -> AssetCheckResult:
         locations = data_folder.paths
         _, as_of_end = as_of_range(context)
         export_date = max(loaded_export_dates(locations, source, as_of_end), default=None)
@@ -97,6 +87,8 @@ def build_raw_check(source: str):
         parameters = raw_suite_parameters(suite, export_date, as_of_end)
         outcome = validate_parquet(suite, f"raw/{source}/export_date={export_date}", f"{folder}/*.parquet", parameters)
         locate_failures(folder, outcome)
+        headers = export_headers(locations, source, export_date)
+        outcome.explanation = content_explanation(source, folder, outcome, headers, known_values(rules.load()))
         return check_result(context, locations, outcome, {"export_date": export_date.isoformat()})
 
     return raw_export_check
@@ -131,10 +123,18 @@ def locate_failures(folder, outcome: SuiteOutcome, rows_shown: int = 5) -> None:
         )
 
 
+def known_values(scoring: dict) -> dict[str, set[str]]:
+    """What each content-checked column holds, lower-cased: for naming what a failing column holds instead."""
+    industries = {*scoring["fit"]["industries"], *scoring["exclusions"]["industries"]}
+    return {"country": set(country_codes_by_spelling()), "industry": {industry.lower() for industry in industries}}
+
+
 def raw_suite_parameters(suite: str, export_date: dt.date, as_of_end: dt.date) -> dict:
-    """The dates a raw suite compares with: freshness against the as-of date, plausibility against the export's."""
+    """The dates a raw suite compares with (freshness against the as-of date, plausibility against the
+    export's) and the countries a country column may hold."""
     limit_days = load_suite_document(suite).get("meta", {}).get("freshness_limit_days", 2)
     return {
+        "country_spellings": country_value_set(),
         "freshness_floor": pd.Timestamp(as_of_end - dt.timedelta(days=limit_days)),
         "earliest_date": EARLIEST_PLAUSIBLE_DATE,
         "latest_date": pd.Timestamp(export_date + dt.timedelta(days=1)),
@@ -166,7 +166,7 @@ def account_tiers_check(context: AssetCheckExecutionContext, data_folder: DataFo
     blocking=True,
     description=(
         "GX suite expectations/account_tiers_gate.json on per-date metrics of the run's tiers: tier 1 "
-        "within the cap, few unreachable tier 1 accounts, a sane number of accounts."
+        "within the cap and accounts scored (blocking); unreachable tier 1 and disqualified shares (warnings)."
     ),
 )
 def account_tiers_gate(context: AssetCheckExecutionContext, data_folder: DataFolder, rules: ScoringRules) -> AssetCheckResult:
@@ -179,13 +179,11 @@ def account_tiers_gate(context: AssetCheckExecutionContext, data_folder: DataFol
     if frame.empty:
         frame = pd.DataFrame([{column: 0 for column in GATE_COLUMNS} | {"as_of_date": as_of_end}])
     scoring = rules.load()
-    accepted = context.run.tags.get(ACCEPT_CHANGE_TAG)
+    gate = scoring["gate"]
     parameters = {
         "tier_1_cap": scoring["tiers"]["tier_1_cap"],
-        "max_unreachable_tier_1_share": max_unreachable_tier_1_share(),
-        # a change someone accepted for this run, with a reason recorded on the run, is not bounded
-        "max_tier_share_shift": 1.0 if accepted else max_share_from_env("ABM_MAX_TIER_SHARE_SHIFT", DEFAULT_MAX_TIER_SHARE_SHIFT),
-        "max_demotion_share": 1.0 if accepted else max_share_from_env("ABM_MAX_DEMOTION_SHARE", DEFAULT_MAX_DEMOTION_SHARE),
+        "warn_unreachable_tier_1_share": gate["warn_unreachable_tier_1_share"],
+        "warn_disqualified_share": gate["warn_disqualified_share"],
     }
     outcome = validate("account_tiers_gate", f"account_tier_history {as_of_start}..{as_of_end}", frame, parameters)
     latest = frame.iloc[-1]
@@ -197,19 +195,56 @@ def account_tiers_gate(context: AssetCheckExecutionContext, data_folder: DataFol
             "tier_1_accounts": int(latest["tier_1_accounts"]),
             "unreachable_tier_1_share": float(latest["unreachable_tier_1_share"]),
             "accounts": int(latest["accounts"]),
-            "max_tier_share_shift": float(latest["max_tier_share_shift"]),
-            "demotion_share": float(latest["demotion_share"]),
+            "disqualified_share": float(latest["disqualified_share"]),
+        },
+    )
+
+
+@asset_check(
+    asset=AssetKey(["tier_movement_checks"]),
+    name="tier_movement_gate",
+    blocking=True,
+    description=(
+        "GX suite expectations/tier_movement_gate.json: no day of the run moves more accounts (tiers, "
+        "firmographics, lost accounts, contacts, tier 1 reach) than the book's day-to-day churn explains."
+    ),
+)
+def tier_movement_gate(context: AssetCheckExecutionContext, data_folder: DataFolder) -> AssetCheckResult:
+    as_of_start, as_of_end = as_of_range(context)
+    frame = read_warehouse(
+        data_folder.paths,
+        f"select {', '.join(MOVE_COLUMNS)} from tier_movement_checks "
+        f"where as_of_date between '{as_of_start}' and '{as_of_end}' order by as_of_date, move",
+    )
+    accepted = context.run.tags.get(ACCEPT_CHANGE_TAG)
+    # a change someone accepted for this run, with a reason recorded on the run, is not bounded
+    parameters = {"moves_allowed_beyond_limit": float("inf") if accepted else 0}
+    outcome = validate("tier_movement_gate", f"tier_movement_checks {as_of_start}..{as_of_end}", frame[["moved_beyond_limit"]], parameters)
+    beyond = frame[frame["moved_beyond_limit"] > 0]
+    findings = [describe_move(row) for row in beyond.itertuples()]
+    if findings and not accepted:
+        causes = likely_causes(data_folder.paths, beyond)
+        outcome.explanation = "; ".join(findings + causes) + f". {ACCEPT_HINT}"
+    return check_result(
+        context,
+        data_folder.paths,
+        outcome,
+        {
+            "moves_beyond_limit": len(beyond),
+            "findings": MetadataValue.md("\n".join(f"- {text}" for text in findings) or "none"),
             **({"change_accepted_because": accepted} if accepted else {}),
         },
     )
 
 
-def max_unreachable_tier_1_share() -> float:
-    return max_share_from_env("ABM_MAX_UNREACHABLE_TIER_1_SHARE", DEFAULT_MAX_UNREACHABLE_TIER_1_SHARE)
+ACCEPT_HINT = "If the change is real (new rules, a new source, a cleanup in the CRM), publish it with abm run --accept-change REASON"
 
 
-def max_share_from_env(name: str, default: float) -> float:
-    return float(os.environ.get(name, default))
+def describe_move(row) -> str:
+    return (
+        f"{row.as_of_date:%Y-%m-%d}: {row.moved:,} of {row.compared:,} {row.description}, "
+        f"where the book's day-to-day churn ({row.churn_share:.1%}) explains at most {row.move_limit:,}"
+    )
 
 
 @asset_check(
@@ -235,4 +270,4 @@ def tier_performance_check(context: AssetCheckExecutionContext, data_folder: Dat
 
 
 raw_checks = [build_raw_check(source) for source in SCHEMAS]
-quality_checks = [*raw_checks, account_tiers_check, account_tiers_gate, tier_performance_check]
+quality_checks = [*raw_checks, account_tiers_check, account_tiers_gate, tier_movement_gate, tier_performance_check]

@@ -67,6 +67,7 @@ class SuiteOutcome:
     table: str
     rows: int
     outcomes: list[ExpectationOutcome] = field(default_factory=list)
+    explanation: str | None = None  # the failure in words, said before the expectations' details
 
     @property
     def failures(self) -> list[ExpectationOutcome]:
@@ -84,7 +85,8 @@ class SuiteOutcome:
         if self.passed:
             return f"{self.suite} on {self.table}: all {len(self.outcomes)} expectations passed on {self.rows} rows"
         lines = [o.describe() for o in self.failures]
-        return f"{self.suite} on {self.table} ({self.rows} rows): " + "; ".join(lines)
+        said = f"{self.explanation} | " if self.explanation else ""
+        return f"{said}{self.suite} on {self.table} ({self.rows} rows): " + "; ".join(lines)
 
 
 def query_frame(con: duckdb.DuckDBPyConnection, query: str) -> pd.DataFrame:

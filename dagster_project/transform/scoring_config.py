@@ -25,6 +25,9 @@ def _num(lo: float, hi: float):
 ALLOWED = {"tier": ("tier_1", "tier_2", "tier_3", "disqualified"), "change_type": ("promotion", "demotion")}
 _PLAY = {"motion": "text", "channels": ["text"], "cadence": "text", "owner_role": "text", "sla_days": _num(0, 365)}
 _BANDS = [{"min": _num(0, 1e13), "points": _num(0, 50)}]
+# The day-over-day moves the publish gate judges (dbt/models/marts/per_date/tier_movement_checks.sql).
+GATE_MOVES = ("tier_changes", "demotions", "firmographic_changes", "accounts_lost", "contacts_moved", "tier_1_reach_lost")
+_MOVE = {"expected_share": _num(0, 1), "min_accounts": _num(1, 1e7)}
 
 # The shape of the file: a dict is a fixed set of keys, {"*": spec} a map with free keys,
 # [spec] a list, "text" a string, "boolean" true or false, ("number", lo, hi) a number in range.
@@ -92,6 +95,14 @@ SPEC: dict[str, Any] = {
         "revenue_bands": [_num(0, 1e13)],
         "engagement_bands": [_num(0, 1e6)],
         "regions": {"*": ["text"]},
+    },
+    "gate": {
+        "deviations": _num(0, 100),
+        "history_days": _num(1, 365),
+        "history_quantile": _num(0, 1),
+        "moves": {move: _MOVE for move in GATE_MOVES},
+        "warn_unreachable_tier_1_share": _num(0, 1),
+        "warn_disqualified_share": _num(0, 1),
     },
     "hysteresis": {"demotion_margin": _num(0, 50), "demotion_days": _num(1, 90), "lookback_days": _num(1, 365)},
     "clusters": {"trigger_window_days": _num(1, 730), "triggers": {"*": "text"}},

@@ -110,3 +110,14 @@
 
 {# The separator of the name=value entries in a raw custom_attributes column (ASCII unit separator). #}
 {% macro custom_attribute_separator() %}chr(31){% endmacro %}
+
+{# The continuous `fraction` quantile of a group's values (linear interpolation, nulls ignored). #}
+{% macro quantile_cont(expression, fraction) -%}
+    {{ return(adapter.dispatch('quantile_cont', 'abm_tiering')(expression, fraction)) }}
+{%- endmacro %}
+{% macro default__quantile_cont(expression, fraction) -%}
+    percentile({{ expression }}, {{ fraction }})
+{%- endmacro %}
+{% macro duckdb__quantile_cont(expression, fraction) -%}
+    quantile_cont({{ expression }}, {{ fraction }})
+{%- endmacro %}

@@ -2,29 +2,37 @@ with source as (
     select * from {{ raw_source('crm_accounts') }}
 ),
 
+-- ISO 3166 codes from every spelling CRMs export (codes, names, local names); an unknown spelling
+-- passes through upper-cased, for the raw suite's content check to have named it
+country_spellings as (
+    select * from {{ ref('country_spellings') }}
+),
+
 renamed as (
     select
-        account_id,
-        account_name,
-        website,
-        domain,
-        industry,
-        employees,
-        annual_revenue,
-        {{ country_code('country') }} as country_code,
-        state,
-        account_type,
-        owner_id,
-        parent_id,
-        coalesce(is_deleted, false) as is_deleted,
-        merged_into_id,
-        merged_record_ids,
-        last_activity_date,
-        created_date,
-        last_modified_date,
-        custom_attributes,
-        {{ raw_metadata_columns() }}
+        source.account_id,
+        source.account_name,
+        source.website,
+        source.domain,
+        source.industry,
+        source.employees,
+        source.annual_revenue,
+        coalesce(country_spellings.country_code, nullif(upper(trim(source.country)), '')) as country_code,
+        source.state,
+        source.account_type,
+        source.owner_id,
+        source.parent_id,
+        coalesce(source.is_deleted, false) as is_deleted,
+        source.merged_into_id,
+        source.merged_record_ids,
+        source.last_activity_date,
+        source.created_date,
+        source.last_modified_date,
+        source.custom_attributes,
+        {{ raw_metadata_columns('source') }}
     from source
+    left join country_spellings
+        on lower(trim(source.country)) = country_spellings.spelling
 )
 
 select * from renamed

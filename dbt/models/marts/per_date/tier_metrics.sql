@@ -1,55 +1,102 @@
 -- Every number the publish gate, the run's metadata, the tier report and the CLI show, one row per
--- as-of date: accounts per tier, tier 1 reachability, the day's movement, how far the tier shares
--- moved from the day before, and the contacts' quality. Built per date like the history.
+-- as-of date: accounts per tier, tier 1 reachability, the day's movement against the day before
+-- (what the gate in tier_movement_checks judges), and the contacts' quality. Built per date like
+-- the history.
 with history as (
     select
         as_of_date,
+        account_id,
+        coalesce(domain, account_id) as account_key,
         tier,
-        is_reachable
+        is_reachable,
+        industry_points,
+        employee_points,
+        revenue_points,
+        country_points,
+        is_excluded
     from {{ ref('account_tier_history') }}
     where as_of_date between {{ dbt.dateadd('day', -1, as_of_start()) }} and {{ as_of_end() }}
 ),
 
-tier_shares as (
+today as (
+    select * from history
+    where {{ in_as_of_range('as_of_date') }}
+),
+
+-- Each account on a date beside itself the day before, by CRM id: a CRM switch changes every id and
+-- compares nothing, where an export with its ids shifted compares every account with another.
+day_pairs as (
+    select
+        today.as_of_date,
+        today.tier,
+        today.is_reachable,
+        day_before.is_reachable as was_reachable,
+        today.industry_points <> day_before.industry_points
+        or today.employee_points <> day_before.employee_points
+        or today.revenue_points <> day_before.revenue_points
+        or today.country_points <> day_before.country_points
+        or today.is_excluded <> day_before.is_excluded as firmographics_changed
+    from today
+    inner join history as day_before
+        on
+            day_before.as_of_date = {{ dbt.dateadd('day', -1, 'today.as_of_date') }}
+            and today.account_id = day_before.account_id
+),
+
+pair_counts as (
     select
         as_of_date,
-        tier,
-        cast(count(*) as double) / sum(count(*)) over (partition by as_of_date) as share
-    from history
-    group by as_of_date, tier
+        count(*) as compared_accounts,
+        sum(case when firmographics_changed then 1 else 0 end) as firmographic_changes,
+        sum(case when tier = 'tier_1' then 1 else 0 end) as tier_1_compared_accounts,
+        sum(case when tier = 'tier_1' and was_reachable and not is_reachable then 1 else 0 end) as tier_1_reach_lost
+    from day_pairs
+    group by as_of_date
 ),
 
-scored_dates as (
-    select distinct as_of_date from tier_shares
-),
-
-tiers as (
-    select distinct tier from tier_shares
-),
-
--- Every tier on every date with a scored day before, so a tier that empties moves by its whole share.
-date_tiers as (
+-- Accounts of the day before missing on the date, by domain: a half-delivered export loses them, a
+-- CRM switch (new ids, the same companies) does not.
+lost_accounts as (
     select
-        scored_dates.as_of_date,
-        tiers.tier
-    from scored_dates
-    inner join scored_dates as day_before
-        on day_before.as_of_date = {{ dbt.dateadd('day', -1, 'scored_dates.as_of_date') }}
-    cross join tiers
-),
-
-share_shifts as (
-    select
-        date_tiers.as_of_date,
-        max(abs(coalesce(today.share, 0) - coalesce(day_before.share, 0))) as max_tier_share_shift
-    from date_tiers
-    left join tier_shares as today
-        on date_tiers.as_of_date = today.as_of_date and date_tiers.tier = today.tier
-    left join tier_shares as day_before
+        {{ dbt.dateadd('day', 1, 'day_before.as_of_date') }} as as_of_date,
+        count(*) as accounts_day_before,
+        sum(case when today.account_key is null then 1 else 0 end) as accounts_lost
+    from history as day_before
+    left join today
         on
-            day_before.as_of_date = {{ dbt.dateadd('day', -1, 'date_tiers.as_of_date') }}
-            and date_tiers.tier = day_before.tier
-    group by date_tiers.as_of_date
+            today.as_of_date = {{ dbt.dateadd('day', 1, 'day_before.as_of_date') }}
+            and day_before.account_key = today.account_key
+    where day_before.as_of_date < {{ as_of_end() }}
+    group by day_before.as_of_date
+),
+
+contacts as (
+    select
+        score_date,
+        contact_id,
+        account_id,
+        is_stale,
+        is_unverified,
+        is_bounced,
+        is_verified_decision_maker
+    from {{ ref('int_contacts_flagged') }}
+    where score_date between {{ dbt.dateadd('day', -1, as_of_start()) }} and {{ as_of_end() }}
+),
+
+-- Contacts filed under another account than the day before: people change jobs a few at a time, an
+-- export whose account column slipped by a row moves them all.
+moved_contacts as (
+    select
+        today.score_date as as_of_date,
+        count(*) as compared_contacts,
+        sum(case when today.account_id is distinct from day_before.account_id then 1 else 0 end) as contacts_moved
+    from contacts as today
+    inner join contacts as day_before
+        on
+            day_before.score_date = {{ dbt.dateadd('day', -1, 'today.score_date') }}
+            and today.contact_id = day_before.contact_id
+    where {{ in_as_of_range('today.score_date') }}
+    group by today.score_date
 ),
 
 tier_counts as (
@@ -61,8 +108,7 @@ tier_counts as (
         sum(case when tier = 'tier_3' then 1 else 0 end) as tier_3_accounts,
         sum(case when tier = 'disqualified' then 1 else 0 end) as disqualified_accounts,
         sum(case when tier = 'tier_1' and is_reachable then 1 else 0 end) as tier_1_reachable_accounts
-    from history
-    where {{ in_as_of_range('as_of_date') }}
+    from today
     group by as_of_date
 ),
 
@@ -84,7 +130,7 @@ contact_counts as (
         sum(case when is_unverified then 1 else 0 end) as unverified_contacts,
         sum(case when is_bounced then 1 else 0 end) as bounced_contacts,
         sum(case when is_verified_decision_maker then 1 else 0 end) as verified_decision_makers
-    from {{ ref('int_contacts_flagged') }}
+    from contacts
     where {{ in_as_of_range('score_date') }}
     group by score_date
 ),
@@ -113,8 +159,14 @@ final as (
         coalesce(movements.promotions, 0) as promotions,
         coalesce(movements.demotions, 0) as demotions,
         coalesce(movements.promotions, 0) + coalesce(movements.demotions, 0) as tier_changes,
-        cast(coalesce(movements.demotions, 0) as double) / tier_counts.accounts as demotion_share,
-        coalesce(share_shifts.max_tier_share_shift, 0) as max_tier_share_shift,
+        coalesce(pair_counts.compared_accounts, 0) as compared_accounts,
+        coalesce(pair_counts.firmographic_changes, 0) as firmographic_changes,
+        coalesce(lost_accounts.accounts_day_before, 0) as accounts_day_before,
+        coalesce(lost_accounts.accounts_lost, 0) as accounts_lost,
+        coalesce(pair_counts.tier_1_compared_accounts, 0) as tier_1_compared_accounts,
+        coalesce(pair_counts.tier_1_reach_lost, 0) as tier_1_reach_lost,
+        coalesce(moved_contacts.compared_contacts, 0) as compared_contacts,
+        coalesce(moved_contacts.contacts_moved, 0) as contacts_moved,
         coalesce(contact_counts.contacts, 0) as contacts,
         coalesce(contact_counts.stale_contacts, 0) as stale_contacts,
         coalesce(contact_counts.unverified_contacts, 0) as unverified_contacts,
@@ -122,7 +174,9 @@ final as (
         coalesce(contact_counts.verified_decision_makers, 0) as verified_decision_makers
     from tier_counts
     left join movements on tier_counts.as_of_date = movements.as_of_date
-    left join share_shifts on tier_counts.as_of_date = share_shifts.as_of_date
+    left join pair_counts on tier_counts.as_of_date = pair_counts.as_of_date
+    left join lost_accounts on tier_counts.as_of_date = lost_accounts.as_of_date
+    left join moved_contacts on tier_counts.as_of_date = moved_contacts.as_of_date
     left join contact_counts on tier_counts.as_of_date = contact_counts.as_of_date
 )
 
