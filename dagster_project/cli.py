@@ -135,8 +135,9 @@ def execute_job(job_name: str, what: str, tags: dict[str, str], partition: str |
     from dagster_project.runs import data_folder_lock, sweep_dead_runs
 
     job = defs.resolve_job_def(job_name)
-    # The terminal gets warnings and errors; the full event log is in the instance (and the UI).
-    quiet = {"loggers": {"console": {"config": {"log_level": os.environ.get("ABM_LOG_LEVEL", "WARNING")}}}}
+    # The terminal gets the run's outcome from report_failure and report_warnings; Dagster's own
+    # console lines (stack traces of a blocked check) only when asked for.
+    quiet = {"loggers": {"console": {"config": {"log_level": os.environ.get("ABM_LOG_LEVEL", "CRITICAL")}}}}
     terminal = sys.stdout
     printed = contextlib.nullcontext() if tool_log is None else _printed_to(tool_log)
     with DagsterInstance.get() as instance, data_folder_lock(data_dir(), what), printed:
@@ -169,6 +170,8 @@ def tool_log_for(args: argparse.Namespace, what: str) -> Path | None:
 
 
 def report_failure(result) -> None:
+    from dagster import AssetCheckSeverity
+
     published = any(event.asset_key and event.asset_key.path == ["published_tiers"] for event in result.get_asset_materialization_events())
     if published:
         print(
@@ -180,13 +183,45 @@ def report_failure(result) -> None:
     for event in result.all_events:
         if event.is_step_failure:
             error = event.step_failure_data.error
+            if error and error.cls_name == "DagsterAssetCheckFailedError":
+                continue  # the check's own line below says what failed
             message = error.message.strip() if error else "unknown error"
             if "No space left on device" in message:
                 message = f"the disk is full ({paths().data_dir}): free space and rerun. {message}"
             print(f"  step {event.step_key}: {message}", file=sys.stderr)
     for evaluation in result.get_asset_check_evaluations():
-        if not evaluation.passed:
+        if not evaluation.passed and evaluation.severity == AssetCheckSeverity.ERROR:
             print(f"  check {evaluation.check_name} on {evaluation.asset_key.to_user_string()}: {evaluation.description}", file=sys.stderr)
+
+
+# A warning line is cut here: the data-quality report and the UI have the whole text.
+WARNING_CHARACTERS = 400
+
+
+def report_warnings(result) -> None:
+    """What did not stop the run but needs a look, in its last lines: checks that warn, and rows a
+    snapshot export (accounts, contacts) lost to rejects."""
+    from dagster import AssetCheckSeverity
+
+    from dagster_project.ingest.schemas import SCHEMAS
+
+    warnings = []
+    for evaluation in result.get_asset_check_evaluations():
+        if not evaluation.passed and evaluation.severity == AssetCheckSeverity.WARN:
+            text = evaluation.description or ""
+            cut = text if len(text) <= WARNING_CHARACTERS else text[:WARNING_CHARACTERS] + " ..."
+            warnings.append(f"check {evaluation.check_name} on {evaluation.asset_key.to_user_string()}: {cut}")
+    for event in result.get_asset_materialization_events():
+        materialization = event.step_materialization_data.materialization
+        key = materialization.asset_key.path
+        rejected = materialization.metadata.get("rows_rejected")
+        if key[0] == "raw" and not SCHEMAS[key[1]].events and rejected is not None and rejected.value:
+            folder = materialization.metadata["rejects_in"].value
+            warnings.append(f"{key[1]}: {rejected.value:,} rows rejected and not scored, kept in {folder} (abm inspect shows why)")
+    if warnings:
+        print("Warnings (the data-quality report has them all):", file=sys.stderr)
+        for line in dict.fromkeys(warnings):
+            print(f"  {line}", file=sys.stderr)
 
 
 class NotStarted(Exception):
@@ -282,6 +317,8 @@ def execute(args: argparse.Namespace, start: dt.date, end: dt.date) -> bool:
         )
     else:
         report_failure(result)
+    report_warnings(result)
+    print(f"Data-quality report: {paths().reports / 'data_quality_latest.html'}")
     if log is not None:
         print(f"dbt's log of the run: {log} (--verbose shows it as it runs)")
     return published

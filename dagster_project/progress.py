@@ -42,16 +42,24 @@ class Progress(threading.Thread):
         if event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
             materialization = event.step_materialization_data.materialization
             asset = materialization.asset_key.to_user_string()
-            rows = materialization.metadata.get("rows_loaded")
             if asset in self.assets:
                 return None
             self.assets.add(asset)
-            if rows is None:
-                return None
-            return f"{asset}: {rows.value:,} rows loaded" if rows.value else f"{asset}: nothing new to load"
+            return loaded_line(asset, materialization.metadata)
         if event.event_type == DagsterEventType.STEP_FAILURE:
             return f"{event.step_key} FAILED"
         if event.step_key == "abm_dbt_models":
             models = sum(1 for asset in self.assets if not asset.startswith("raw/"))
             return f"scored: {models} dbt models built and tested"
         return f"{event.step_key} done" if not event.step_key.startswith("raw__") else None
+
+
+def loaded_line(asset: str, metadata) -> str | None:
+    """An ingest asset's rows in one line, with its rejected rows and where they are kept."""
+    rows = metadata.get("rows_loaded")
+    if rows is None:
+        return None
+    rejected = metadata.get("rows_rejected")
+    if rejected is not None and rejected.value:
+        return f"{asset}: {rows.value:,} rows loaded, {rejected.value:,} rejected: {metadata['rejects_in'].value}"
+    return f"{asset}: {rows.value:,} rows loaded" if rows.value else f"{asset}: nothing new to load"

@@ -359,3 +359,64 @@ def test_values_after_the_profiled_rows_parse_in_any_form_of_the_convention(loca
         'A,Acme,acme.com,1200.5,2024-01-01\nB,Globex,globex.io,300,2024-01-02\nC,Initech,initech.com,"$1,234.50",3/25/2024\n',
     )
     assert rows == [(1200.5, dt.date(2024, 1, 1)), (300.0, dt.date(2024, 1, 2)), (1234.5, dt.date(2024, 3, 25))]
+
+
+# --- what report tools and spreadsheets write around the data -----------------------------------
+
+
+def test_a_formatted_report_xlsx_loads_below_its_title_lines_without_totals_or_footer(locations):
+    # Salesforce's "Formatted Report" export: title, "as of" and filter lines, an empty first column,
+    # a subtotal row after each owner's group, a "Grand Totals (4 records)" row and the footer.
+    land(locations, "crm_accounts", "salesforce_formatted_report.xlsx")
+    (file,) = load_export(locations, "crm_accounts", DAY, None).files
+    assert (file.mapping, file.rows, file.rejects) == ("salesforce_report", 4, 0)
+    assert file.skipped == "6 title lines, 3 totals rows, 2 footer lines"
+    rows = raw(locations, "crm_accounts", columns="account_id, account_name, employees, annual_revenue, country, _row_number")
+    assert rows[0] == ("0015g00000AcMeQAAV", "Acme Analytics, Inc.", 1200, 330_000_000.0, "United States", 8)  # the sheet's row 8
+    assert [row[1] for row in rows] == ["Acme Analytics, Inc.", "Globex Data", "Initech", "Total Wine & More"]
+    shown = inspect_path(locations.landing / "crm_accounts" / DAY.isoformat(), None)
+    assert "skipped 6 title lines, 3 totals rows, 2 footer lines" in shown
+
+
+def test_a_report_csv_with_title_lines_and_a_totals_row_loads_its_rows_only(locations):
+    land(locations, "crm_accounts", "salesforce_accounts_report_titled.csv")
+    (file,) = load_export(locations, "crm_accounts", DAY, None).files
+    assert (file.mapping, file.rows, file.rejects) == ("salesforce_report", 3, 0)
+    assert file.skipped == "4 title lines, 1 totals row, 4 footer lines"
+    assert [row[0] for row in raw(locations, "crm_accounts", columns="account_name")] == ["Acme Analytics, Inc.", "Globex Data", "Initech"]
+
+
+def test_rows_of_bare_delimiters_a_spreadsheet_saved_are_blank_lines_not_rejects(locations):
+    land(locations, "crm_contacts", "salesforce_contacts_excel_resaved.csv")
+    (file,) = load_export(locations, "crm_contacts", DAY, None).files
+    assert (file.rows, file.rejects, file.blank_lines) == (3, 0, 3)
+    assert not list(locations.rejects.rglob("*.parquet"))
+
+
+def test_a_windows_1252_export_whose_first_accent_comes_late_loads_every_row(locations):
+    path = locations.landing / "crm_contacts" / DAY.isoformat() / "Contact.csv"
+    path.parent.mkdir(parents=True)
+    lines = ["Id,AccountId,FirstName,LastName,Email"]
+    lines += [f"0035g{n:010d},0015g00000AcMeQ,Ana,Silva,ana{n}@acme-analytics.com" for n in range(2000)]
+    lines += ["0035g9999999999,0015g00000AcMeQ,José,Müller,jose.mueller@acme-analytics.com"]
+    path.write_bytes("\r\n".join(lines).encode("cp1252"))
+    assert path.stat().st_size > 1 << 16
+    result = load_export(locations, "crm_contacts", DAY, None)
+    assert (result.rows, result.rejects) == (2001, 0)
+    assert ("José", "Müller") in raw(locations, "crm_contacts", columns="first_name, last_name")
+
+
+def test_an_event_export_of_a_quiet_day_is_zero_rows_and_a_snapshot_stays_refused(locations):
+    for source, name, text in (
+        ("intent", "first_party_intent.jsonl", ""),
+        ("crm_activities", "activities.csv", "activity_type,activity_date\n"),
+    ):
+        write_text(locations.landing / source / DAY.isoformat() / name, text)
+        result = load_export(locations, source, DAY, None)
+        assert (result.rows, result.rejects) == (0, 0)
+    write_text(locations.landing / "crm_contacts" / DAY.isoformat() / "Contact.csv", "")
+    with pytest.raises(ExportRejected, match="the file is empty"):
+        load_export(locations, "crm_contacts", DAY, None)
+    write_text(locations.landing / "crm_accounts" / DAY.isoformat() / "Account.csv", "Id,Name,Website\n")
+    with pytest.raises(ExportRejected, match="header but no data rows"):
+        load_export(locations, "crm_accounts", DAY, None)

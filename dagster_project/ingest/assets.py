@@ -1,5 +1,7 @@
 """One Dagster asset per source: land new or changed exports up to the run's as-of date as raw Parquet."""
 
+import datetime as dt
+
 from dagster import (
     AssetExecutionContext,
     AssetKey,
@@ -11,13 +13,18 @@ from dagster import (
     asset,
 )
 
-from dagster_project.ingest.loader import load_pending
+from dagster_project.ingest.loader import load_pending, partition_dir
 from dagster_project.ingest.schemas import SCHEMAS
 from dagster_project.partitions import TRANSIENT_FAILURE_RETRIES, as_of_range, daily_partitions
 from dagster_project.quality.gx_suites import prepare_in_background
 from dagster_project.resources import DataFolder
 from dagster_project.runs import ensure_free
 from dagster_project.settings import mappings_file_path
+
+
+def rejects_folder(locations, source: str, export_date: str) -> str:
+    """Where an export's rejected rows are, as a path inside the data folder."""
+    return str(partition_dir(locations.rejects, source, dt.date.fromisoformat(export_date)).relative_to(locations.data_dir)) + "/"
 
 
 def raw_asset_key(source: str) -> AssetKey:
@@ -45,15 +52,18 @@ def build_ingest_asset(source: str) -> AssetsDefinition:
         results, errors = load_pending(locations, source, as_of_end, mappings_file_path())
         loaded = [r for r in results if not r.skipped]
         for result in loaded:
+            skipped = "; ".join(f"{f.file}: skipped {f.skipped}" for f in result.files if f.skipped)
             context.log.info(
                 f"{source} {result.export_date}: {result.rows} rows, {result.rejects} rejected "
-                f"({', '.join(f'{f.file} as {f.mapping}' for f in result.files)})"
+                f"({', '.join(f'{f.file} as {f.mapping}' for f in result.files)})" + (f"; {skipped}" if skipped else "")
             )
+        rejected_in = [rejects_folder(locations, source, r.export_date) for r in loaded if r.rejects]
         metadata = {
             "exports_loaded": len(loaded),
             "exports_unchanged": len(results) - len(loaded),
             "rows_loaded": sum(r.rows for r in loaded),
             "rows_rejected": sum(r.rejects for r in loaded),
+            "rejects_in": ", ".join(rejected_in) or "none",
             "latest_export": max((r.export_date for r in results), default="none"),
         }
         if errors:

@@ -15,8 +15,8 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.ingest.formats import label
-from dagster_project.ingest.loader import ExportRejected, FilePlan, export_files, parse_query, plan_file
-from dagster_project.ingest.mappings import mappings_for, rank_mappings
+from dagster_project.ingest.loader import ExportRejected, FilePlan, FileResult, export_files, parse_query, plan_file
+from dagster_project.ingest.mappings import known_headers, mappings_for, rank_mappings
 from dagster_project.ingest.parsing import install_macros
 from dagster_project.ingest.reading import UnreadableFile, malformed_lines, open_source
 from dagster_project.ingest.schemas import SCHEMAS
@@ -56,12 +56,12 @@ def _inspect_file(path: Path, source_hint: str | None, export_date: dt.date, map
     with tempfile.TemporaryDirectory() as scratch, duckdb.connect() as con:
         con.execute("set enable_progress_bar = false")
         install_macros(con)
+        sources = [source_hint] if source_hint else list(SCHEMAS)
         try:
-            source = open_source(con, path, Path(scratch))
+            source = open_source(con, path, Path(scratch), known_headers(mappings, sources))
         except UnreadableFile as error:
             return f"{path}\n  cannot be read: {error}"
         lines.append(f"  format: {source.kind}" + (f", encoding {source.encoding}" if source.kind == "csv" else ""))
-        sources = [source_hint] if source_hint else list(SCHEMAS)
         ranked = sorted(
             ((name, candidate) for name in sources for candidate in rank_mappings(name, source.header, mappings)),
             key=lambda item: (len(item[1].missing), -len(item[1].columns)),
@@ -117,14 +117,31 @@ def _read_as(kind: str, convention: str | None, evidence) -> str:
 
 
 def _reject_lines(con, schema, plan: FilePlan, export_date: dt.date) -> list[str]:
-    rows, rejected = con.execute("select count(*), count(_reject_reason) from inspected").fetchone()
+    rows, rejected, blank, totals = con.execute(
+        "select count_if(_skipped is null), count(_reject_reason), count_if(_skipped = 'blank'), count_if(_skipped = 'total') "
+        "from inspected"
+    ).fetchone()
     malformed = malformed_lines(con, plan.source)
-    lines = [f"  rows: {rows + len(malformed)}, would be rejected: {rejected + len(malformed)}"]
+    lines = [f"  rows: {(rows or 0) + len(malformed)}, would be rejected: {(rejected or 0) + len(malformed)}"]
     if plan.source.delimiter:
         lines.insert(0, f"  delimiter: {plan.source.delimiter!r}")
     reasons = con.execute("select _reject_reason from inspected where _reject_reason is not null limit 3").fetchall()
     lines += [f"    {reason}" for (reason,) in reasons]
     lines += [f"    line {line}: {why}" for line, why, _ in malformed[:3]]
+    around = FileResult(
+        plan.source.path.name,
+        plan.match.mapping.name,
+        0,
+        0,
+        footer_lines=len(plan.source.footer_line_numbers) or len(plan.source.footer),
+        title_lines=plan.source.title_lines,
+        blank_lines=blank or 0,
+        total_rows=totals or 0,
+    )
+    if around.skipped:
+        lines.append(f"  skipped {around.skipped}")
     if plan.source.footer:
         lines.append(f"  footer skipped: {' | '.join(plan.source.footer)}")
+    if plan.source.dropped_columns:
+        lines.append(f"  empty leading columns left out: {len(plan.source.dropped_columns)}")
     return lines

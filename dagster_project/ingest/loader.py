@@ -21,10 +21,22 @@ import duckdb
 
 from dagster_project.faults import pause_point
 from dagster_project.ingest.formats import AmbiguousFormat, Evidence, decide, label, parser, profile
-from dagster_project.ingest.mappings import Mapping, MappingError, Match, mappings_for, match_header, resolve_attributes
+from dagster_project.ingest.mappings import Mapping, MappingError, Match, known_headers, mappings_for, match_header, resolve_attributes
 from dagster_project.ingest.parsing import install_macros
 from dagster_project.ingest.quarantine import quarantined
-from dagster_project.ingest.reading import VIEW, SourceFile, UnreadableFile, first_line, malformed_lines, open_source, sql_string
+from dagster_project.ingest.reading import (
+    VIEW,
+    EmptyFile,
+    SourceFile,
+    UnreadableFile,
+    csv_error_cause,
+    first_line,
+    is_encoding_error,
+    malformed_lines,
+    open_source,
+    sql_string,
+    text_encoding,
+)
 from dagster_project.ingest.schemas import CUSTOM_ATTRIBUTE_SEPARATOR, CUSTOM_ATTRIBUTES, SCHEMAS, Column, SourceSchema
 from dagster_project.scratch import in_memory_duckdb
 from dagster_project.settings import Paths
@@ -47,6 +59,20 @@ class FileResult:
     rejects: int
     footer_lines: int = 0
     headers: dict[str, str] = field(default_factory=dict)  # canonical column -> the file's header
+    title_lines: int = 0  # a report's title and filter lines above the header
+    blank_lines: int = 0  # rows with every cell empty (a spreadsheet's trailing ",,,,")
+    total_rows: int = 0  # a report's total and subtotal rows
+
+    @property
+    def skipped(self) -> str:
+        """What was skipped around the data, in words ("6 title lines, 1 totals row, 3 footer lines")."""
+        counts = (
+            (self.title_lines, "title line"),
+            (self.blank_lines, "blank line"),
+            (self.total_rows, "totals row"),
+            (self.footer_lines, "footer line"),
+        )
+        return ", ".join(f"{n} {what}{'s' if n != 1 else ''}" for n, what in counts if n)
 
 
 @dataclass
@@ -300,7 +326,39 @@ def _load_file(
     index: int,
 ) -> FileResult:
     try:
-        source = open_source(con, path, scratch)
+        return _load_file_as(con, schema, mappings, path, export_date, scratch, index, encoding=None)
+    except LaterBytesNotUtf8:
+        # the first 64 KiB read as UTF-8 and a later line did not: decide on the whole file
+        return _load_file_as(con, schema, mappings, path, export_date, scratch, index, encoding=whole_file_encoding(path))
+
+
+class LaterBytesNotUtf8(Exception):
+    """A CSV sniffed as UTF-8 whose later lines are not."""
+
+
+def whole_file_encoding(path: Path) -> str:
+    try:
+        return text_encoding(path, sample_bytes=None)
+    except UnreadableFile as error:
+        raise ExportRejected(f"{path}: cannot be read: {error}") from error
+
+
+def _load_file_as(
+    con: duckdb.DuckDBPyConnection,
+    schema: SourceSchema,
+    mappings: list[Mapping],
+    path: Path,
+    export_date: dt.date,
+    scratch: Path,
+    index: int,
+    encoding: str | None,
+) -> FileResult:
+    try:
+        source = open_source(con, path, scratch, known_headers({schema.name: mappings}, [schema.name]), encoding)
+    except EmptyFile as error:
+        if schema.events:  # a quiet day: no events, not a broken delivery
+            return FileResult(path.name, "(empty file)", 0, 0)
+        raise ExportRejected(f"{path}: cannot be read: {error}") from error
     except UnreadableFile as error:
         raise ExportRejected(f"{path}: cannot be read: {error}") from error
     plan = plan_file(con, schema, mappings, source, export_date)
@@ -309,7 +367,7 @@ def _load_file(
     try:
         con.execute(f"copy ({parse_query(schema, plan, export_date)}) to {parsed_file} (format parquet)")
     except duckdb.Error as error:
-        raise ExportRejected(f"{path}: cannot be read: {first_line(error)}") from error
+        raise ExportRejected(f"{path}: cannot be read: {csv_error_cause(error)}") from error
     # Rows keep the reader's order on the way in, so the position in the parsed file is the data row's
     # number in the export. Numbering them here costs nothing; a row_number() while parsing made the
     # whole parse wait for one thread (twice the time on a 20 M-row export).
@@ -320,11 +378,13 @@ def _load_file(
     )
     counts = _counts(con, schema, plan)
     malformed = malformed_lines(con, source)
+    if source.encoding == "utf-8" and any(is_encoding_error(why) for _, why, _ in malformed):
+        raise LaterBytesNotUtf8()
     total = counts["rows"] + len(malformed)
-    if total == 0:
+    if total == 0 and not schema.events:
         raise ExportRejected(f"{path}: the file has a header but no data rows")
     rejects = counts["rejected"] + len(malformed)
-    share = rejects / total
+    share = rejects / total if total else 0.0
     if share > max_reject_share():
         examples = con.execute(
             "select _row_number, _reject_reason from parsed where _reject_reason is not null order by 1 limit 3"
@@ -336,22 +396,43 @@ def _load_file(
         )
     _check_contract(schema, plan, counts)
     columns = ", ".join(_ident(c) for c in _output_columns(schema))
-    con.execute(
-        f"copy (select {columns} from parsed where _reject_reason is null) "
-        f"to {sql_string(str(scratch / 'rows' / (stem + '.parquet')))} (format parquet)"
-    )
+    if counts["rows"] > counts["rejected"]:  # an event export of a quiet day writes no file
+        con.execute(
+            f"copy (select {columns} from parsed where _reject_reason is null and _skipped is null) "
+            f"to {sql_string(str(scratch / 'rows' / (stem + '.parquet')))} (format parquet)"
+        )
     if rejects:
         _write_rejects(con, schema, path, export_date, malformed, scratch / "rejects" / (stem + ".parquet"))
-    footer_lines = len(source.footer_line_numbers) or len(source.footer)
-    return FileResult(path.name, plan.match.mapping.name, counts["rows"] - counts["rejected"], rejects, footer_lines, plan.headers)
+    return FileResult(
+        path.name,
+        plan.match.mapping.name,
+        counts["rows"] - counts["rejected"],
+        rejects,
+        footer_lines=len(source.footer_line_numbers) or len(source.footer),
+        headers=plan.headers,
+        title_lines=source.title_lines,
+        blank_lines=counts["blank"],
+        total_rows=counts["total"],
+    )
 
 
 def _counts(con: duckdb.DuckDBPyConnection, schema: SourceSchema, plan: FilePlan) -> dict[str, int]:
-    """Rows, rejected rows, and per contract column the accepted rows that leave it empty."""
+    """Rows, rejected rows, rows skipped (blank, totals), and per contract column the accepted rows
+    that leave it empty."""
     contract = [c for c in schema.contract if c in plan.match.columns]
-    empties = [f"count_if(_reject_reason is null and {_ident(c)} is null)" for c in contract]
-    row = con.execute(f"select count(*), count(_reject_reason) {''.join(', ' + e for e in empties)} from parsed").fetchone()
-    return {"rows": row[0], "rejected": row[1], **{f"empty:{c}": n for c, n in zip(contract, row[2:], strict=True)}}
+    empties = [f"count_if(_reject_reason is null and _skipped is null and {_ident(c)} is null)" for c in contract]
+    row = con.execute(
+        "select count_if(_skipped is null), count(_reject_reason), count_if(_skipped = 'blank'), count_if(_skipped = 'total')"
+        f"{''.join(', ' + e for e in empties)} from parsed"
+    ).fetchone()
+    row = [value or 0 for value in row]  # DuckDB's count_if of no rows is null
+    return {
+        "rows": row[0],
+        "rejected": row[1],
+        "blank": row[2],
+        "total": row[3],
+        **{f"empty:{c}": n for c, n in zip(contract, row[4:], strict=True)},
+    }
 
 
 def _check_contract(schema: SourceSchema, plan: FilePlan, counts: dict[str, int]) -> None:
@@ -406,6 +487,28 @@ def normalised_domain(value: str, column: str) -> str:
     return f"{macro}({value})"
 
 
+# A report's total and subtotal rows, by their first filled cell: "Grand Totals (42 records)",
+# "Subtotal", "Total:"; not a company named "Total Wine & More".
+TOTALS_LABEL = r"(?i)\s*(grand\s+totals?|sub-?totals?|totals?|count)\s*(\(\s*[\d,.]+\s+records?\s*\))?\s*:?\s*"
+# A grouped report's group header: the group's value and its count, alone on its row.
+GROUP_LABEL = r"(?i).+\(\s*[\d,.]+\s+records?\s*\)\s*"
+
+
+def skipped_row(source: SourceFile) -> str:
+    """SQL naming a row that is not data: 'blank' (every cell empty, as a spreadsheet leaves ',,,,'
+    at the end) or 'total' (a report's totals or group rows). Spreadsheets and CSVs only."""
+    if source.kind not in ("csv", "xlsx"):
+        return "cast(null as varchar)"
+    cells = [f"nullif(trim(cast({_ident(header)} as varchar)), '')" for header in source.header]
+    first = f"coalesce({', '.join(cells)})"
+    filled = " + ".join(f"cast({cell} is not null as integer)" for cell in cells)
+    return (
+        f"case when {first} is null then 'blank' "
+        f"when regexp_full_match({first}, {sql_string(TOTALS_LABEL)}) "
+        f"or ({filled} = 1 and regexp_full_match({first}, {sql_string(GROUP_LABEL)})) then 'total' end"
+    )
+
+
 def parse_query(schema: SourceSchema, plan: FilePlan, export_date: dt.date) -> str:
     """Every row of the file with each canonical column parsed, the reason it is rejected (if it is)
     and its raw text for the rejects table."""
@@ -431,24 +534,25 @@ def parse_query(schema: SourceSchema, plan: FilePlan, export_date: dt.date) -> s
     derives_domain = schema.domain_from and schema.domain_from != "domain"
     domain = f", {normalised_domain(_ident(schema.domain_from), schema.domain_from)} as domain" if derives_domain else ""
     reason = "nullif(concat_ws('; ', " + ", ".join(problems) + "), '')" if problems else "cast(null as varchar)"
+    skipped = skipped_row(plan.source)
     raw_record = ", ".join(f"{sql_string(c.name)}: {_ident(c.name + '__raw')}" for c in schema.columns)
     columns = ", ".join(_ident(c) for c in _output_columns(schema) if c != "_row_number")
     return f"""
         with raw_values as (
-            select {", ".join(raw_values)} from {VIEW}
+            select {", ".join(raw_values)}, {skipped} as _skipped from {VIEW}
         ),
         parsed as (
             select *, {", ".join(parsed_values)} from raw_values
         ),
         checked as (
             select * {domain},
-                {reason} as _reject_reason,
+                case when _skipped is null then {reason} end as _reject_reason,
                 {sql_string(schema.name)} as _source,
                 date {sql_string(export_date.isoformat())} as _export_date,
                 {sql_string(plan.source.path.name)} as _source_file
             from parsed
         )
-        select {columns}, _reject_reason,
+        select {columns}, _reject_reason, _skipped,
             case when _reject_reason is not null then cast(to_json({{{raw_record}}}) as varchar) end as _reject_record
         from checked
     """

@@ -123,6 +123,18 @@ def mappings_for(extra_file: Path | None) -> dict[str, list[Mapping]]:
     return load_mappings(paths)
 
 
+def known_headers(mappings: dict[str, list[Mapping]], sources: list[str]) -> frozenset[str]:
+    """Every header spelling the sources' mappings read, normalised: what a header row is made of."""
+    return frozenset(
+        normalise_header(spelling)
+        for source in sources
+        for mapping in mappings[source]
+        for spellings in (*mapping.accepted.values(), *mapping.attributes.values())
+        for spelling in spellings
+        if spelling not in DERIVED
+    )
+
+
 def resolve(mapping: Mapping, header: list[str]) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
     """Each canonical column's spellings present in the header, in order of preference (JSON Lines
     records may carry `week` in one record and `date` in the next, so several are coalesced), and

@@ -32,6 +32,9 @@ class SourceSchema:
     required_for_scoring: bool = False
     # What the tiers lack while an optional source has no export.
     when_missing: str = ""
+    # Events (intent, activities, verifier results): an export may hold none on a quiet day, so an
+    # empty or header-only file is zero rows, where a snapshot's would be a broken delivery.
+    events: bool = False
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -170,6 +173,7 @@ SCHEMAS: dict[str, SourceSchema] = {
             when_missing="engagement counts no activities and no account joins a trigger cluster",
             domain_from="email_domain",
             email_column="contact_email",
+            events=True,
         ),
         SourceSchema(
             "technographics",
@@ -201,6 +205,7 @@ SCHEMAS: dict[str, SourceSchema] = {
             key=("domain", "topic", "signal_date"),
             when_missing="every intent score is 0, so no account reaches tier 1",
             domain_from="domain",
+            events=True,
         ),
         SourceSchema(
             "email_verifications",
@@ -209,6 +214,7 @@ SCHEMAS: dict[str, SourceSchema] = {
             key=("email", "checked_at"),
             when_missing="contacts count as verified only through recent CRM activity",
             email_column="email",
+            events=True,
         ),
     )
 }

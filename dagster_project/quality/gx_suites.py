@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import os
 import threading
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -138,6 +139,11 @@ def _batch_definition():
 @lru_cache(maxsize=1)
 def _new_batch_definition():
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    # GX imports pyspark where it is installed (the spark extra), which warns that it does not yet
+    # support pandas 3; GX validates pandas frames here and never reaches pyspark.
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
+    # pandas' note that a regular expression with groups only matches (what GX asks of it)
+    warnings.filterwarnings("ignore", message="This pattern is interpreted as a regular expression", category=UserWarning)
     import great_expectations as gx
     from great_expectations.execution_engine import pandas_execution_engine
 
