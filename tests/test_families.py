@@ -189,9 +189,8 @@ def test_a_bounced_economic_buyer_drops_coverage_the_next_day_for_the_account_an
     moved_without_cause = warehouse.execute(
         """
         with usable as (
-            select contacts.score_date, associations.account_id, list(contacts.contact_id order by contacts.contact_id) as ids
+            select contacts.score_date, contacts.account_id, list(contacts.contact_id order by contacts.contact_id) as ids
             from int_contacts_flagged as contacts
-            inner join int_contact_accounts_associated as associations using (score_date, contact_id)
             where not contacts.is_stale and not contacts.is_unverified and not contacts.is_bounced
             group by all
         ),

@@ -125,12 +125,17 @@ def test_bombora_comprehensive_export_without_dates_takes_the_delivery_week(loca
     assert [r[3] for r in rows[:2]] == ["New York, NY", "San Francisco, CA"]
 
 
-def test_multi_valued_association_cells_keep_the_primary_and_the_list(locations):
+def test_a_contact_of_several_companies_belongs_to_its_primary_one_and_keeps_the_list(locations):
     land(locations, "crm_contacts", "hubspot_contacts_multi_company.csv")
-    land(locations, "crm_opportunities", "salesforce_opportunity_report.csv")
     load_export(locations, "crm_contacts", DAY, None)
     rows = raw(locations, "crm_contacts", columns="contact_id, account_id, associated_account_ids")
+    # without a primary column, the first company listed
     assert rows == [("901", "18020973748", "18020973748;18020973749"), ("902", "18020973750", "18020973750")]
+    later = DAY + dt.timedelta(days=1)
+    land(locations, "crm_contacts", "hubspot_contacts_primary_company.csv", later)
+    load_export(locations, "crm_contacts", later, None)
+    rows = raw(locations, "crm_contacts", later, columns="contact_id, account_id, associated_account_ids")
+    assert rows == [("903", "18020973749", "18020973748;18020973749"), ("904", "18020973748", "18020973748")]
 
 
 # --- inference rules -----------------------------------------------------------------------------
@@ -308,8 +313,8 @@ def test_real_exports_score_end_to_end(real_world):
     assert acme[0] == globex[0] > 0
     # The report's 15-character account ids join the Data Loader's 18-character contact ids.
     assert (acme[2], globex[2]) == (2, 1)
-    # A contact associated with two HubSpot companies counts for both.
-    assert today["Müller Datenwerk GmbH"][2] == 1 and today["Café Analytique SA"][2] == 1
+    # A contact associated with two HubSpot companies counts for its primary one only.
+    assert today["Müller Datenwerk GmbH"][2] == 1 and today["Café Analytique SA"][2] == 0
     assert today["Müller Datenwerk GmbH"][3:] == [1200, 330_000_000.0]
     # The meeting booked for 2026-11-26 does not count on 2026-11-20, and does once its date has come.
     assert next_week["Globex Data"][1] > globex[1]

@@ -7,10 +7,11 @@ with usable_contacts as (
     select
         score_date,
         contact_id,
+        account_id,
         title,
         department
     from {{ ref('int_contacts_flagged') }}
-    where is_usable
+    where is_usable and account_id is not null
 ),
 
 roles as (
@@ -52,6 +53,7 @@ role_contacts as (
     select
         usable_contacts.score_date,
         usable_contacts.contact_id,
+        usable_contacts.account_id,
         title_roles.role
     from usable_contacts
     inner join title_roles
@@ -68,14 +70,10 @@ account_role_contacts as (
         role_contacts.role,
         role_contacts.contact_id
     from role_contacts
-    inner join {{ ref('int_contact_accounts_associated') }} as associations
-        on
-            role_contacts.score_date = associations.score_date
-            and role_contacts.contact_id = associations.contact_id
     inner join {{ ref('int_account_ancestors_listed') }} as ancestors
         on
-            associations.score_date = ancestors.score_date
-            and associations.account_id = ancestors.account_id
+            role_contacts.score_date = ancestors.score_date
+            and role_contacts.account_id = ancestors.account_id
 ),
 
 verified_per_role as (
