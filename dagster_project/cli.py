@@ -243,8 +243,9 @@ def ensure_engine_installed(engine: str) -> None:
 def preflight(start: dt.date, end: dt.date) -> None:
     """What would fail a run for sure, checked before any work: the dates, the rules, the column
     mappings, the PII key and the required sources."""
-    from dagster_project.ingest.loader import export_dates, loaded_export_dates
+    from dagster_project.ingest.loader import ExportRejected, export_dates, loaded_export_dates, refuse_misnamed_folders
     from dagster_project.ingest.mappings import MappingError, mappings_for
+    from dagster_project.ingest.schemas import SCHEMAS
     from dagster_project.partitions import daily_partitions
     from dagster_project.settings import mappings_file_path, pii_secret, scoring_config_path
     from dagster_project.transform.scoring_config import ScoringConfigError, load_scoring_config
@@ -267,6 +268,10 @@ def preflight(start: dt.date, end: dt.date) -> None:
         raise NotStarted(str(error)) from error
     pii_secret()
     ensure_engine_installed(paths().engine)
+    try:
+        refuse_misnamed_folders(paths(), SCHEMAS)
+    except ExportRejected as error:
+        raise NotStarted(str(error)) from error
     absent = [
         name for name in required_sources() if not export_dates(paths(), name, start) and not loaded_export_dates(paths(), name, start)
     ]
@@ -488,6 +493,7 @@ def cmd_dbt(args: argparse.Namespace) -> int:
 
     from dagster_project.ingest.loader import loaded_sources
     from dagster_project.partitions import daily_partitions
+    from dagster_project.runs import data_folder_lock
     from dagster_project.settings import DBT_PROJECT_DIR, pii_secret, publish_contact_names, publish_emails, scoring_config_path
     from dagster_project.transform.dbt_args import dbt_env, dbt_vars
     from dagster_project.transform.scoring_config import ScoringConfigError, load_scoring_config
@@ -504,7 +510,9 @@ def cmd_dbt(args: argparse.Namespace) -> int:
     env = {**os.environ, **dbt_env(data_dir(), day, day, pii_secret(), loaded_sources(paths(), day))}
     target = [] if "--target" in dbt_args else ["--target", paths().engine]
     command = [str(Path(sys.executable).with_name("dbt")), *dbt_args, "--vars", variables, *target]
-    return subprocess.run(command, cwd=DBT_PROJECT_DIR, env=env, check=False).returncode
+    # dbt writes the warehouse (and its target folder): never beside a run that is using them
+    with data_folder_lock(data_dir(), f"abm dbt {' '.join(dbt_args)}"):
+        return subprocess.run(command, cwd=DBT_PROJECT_DIR, env=env, check=False).returncode
 
 
 def package_version() -> str:

@@ -1,7 +1,8 @@
 """Fault-injection points for the fault tests: ABM_PAUSE_AT=<name> parks the process at that point.
 
-The test then kills the process (SIGKILL) there, at the most dangerous moment of a step: files
-written but not yet swapped in. Without the variable these are no-ops.
+The test then kills the process (SIGKILL) there, at the most dangerous moment of a step (files
+written but not yet swapped in), or lets it go on by removing the marker file. Without the
+variable these are no-ops.
 """
 
 from __future__ import annotations
@@ -17,4 +18,6 @@ def pause_point(name: str) -> None:
         return
     marker = paths().data_dir / f".paused-at-{name}"
     marker.write_text(str(os.getpid()))
-    time.sleep(600)
+    deadline = time.monotonic() + 600
+    while marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)

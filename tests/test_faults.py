@@ -21,7 +21,7 @@ import pytest
 
 from dagster_project.cli import run_job
 from dagster_project.ingest.loader import ExportRejected, load_export, load_pending
-from dagster_project.settings import paths
+from dagster_project.settings import REPO_ROOT, paths
 from tests.conftest import PREVIOUS_DAY, SAMPLE_END, write_text
 
 ABM = str(Path(sys.executable).with_name("abm"))
@@ -290,6 +290,27 @@ def test_one_run_at_a_time_and_a_killed_run_never_blocks_the_queue(published_yes
         assert instance.get_run_by_id(stuck.run_id).status == DagsterRunStatus.FAILURE
     assert published_state() == published_before
     assert_recovers()  # the kernel released the dead run's lock
+
+
+def test_every_writer_takes_the_run_lock_and_the_run_holding_it_still_publishes(published_yesterday):
+    redeliver(SAMPLE_END)
+    run = start_run(SAMPLE_END, pause_at="ingest")
+    paused = paths().data_dir / ".paused-at-ingest"
+    wait_for(paused.exists, "the run to reach ingest")
+    for command in (
+        ["dbt", "--", "build"],
+        ["whatif", "--config", "config/scoring.yml"],
+        ["quarantine", "crm_accounts", "2026-11-19", "--reason", "x"],
+    ):
+        refused = subprocess.run([ABM, *command], capture_output=True, text=True, timeout=300, cwd=REPO_ROOT)
+        assert refused.returncode == 3 and "another run is working in" in refused.stderr, (command, refused.stderr)
+        assert f"pid {run.pid}" in refused.stderr and "Traceback" not in refused.stderr
+    paused.unlink()  # the run goes on
+    assert run.wait(timeout=600) == 0
+    import duckdb
+
+    with duckdb.connect(str(paths().serving_db), read_only=True) as con:
+        assert con.execute("select max(as_of_date) from account_tiers").fetchone()[0] == SAMPLE_END
 
 
 def test_a_quarantined_export_lets_later_runs_use_the_one_before_until_it_is_released(published_yesterday):

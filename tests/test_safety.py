@@ -33,6 +33,40 @@ def test_a_link_in_the_landing_folder_is_refused_and_never_read(data_dir, tmp_pa
     assert not (paths.raw / "crm_accounts").exists()
 
 
+def test_a_hard_link_in_the_landing_folder_is_refused_and_its_content_appears_nowhere(data_dir, tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    paths = Paths(data_dir)
+    secret = write_text(tmp_path / "secrets.env", "DB_PASSWORD=hunter2\n")
+    folder = paths.landing / "crm_accounts" / DAY.isoformat()
+    folder.mkdir(parents=True)
+    os.link(secret, folder / "Account.csv")
+    write_text(paths.landing / "crm_contacts" / DAY.isoformat() / "Contact.csv", "Id,AccountId,Email\n003A,001A,a@acme.com\n")
+    abm = str(Path(sys.executable).with_name("abm"))
+    result = subprocess.run([abm, "run", "--date", DAY.isoformat()], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1 and "Account.csv has other names on the disk (a hard link)" in result.stderr, result.stderr
+    stored = b"".join(p.read_bytes() for p in data_dir.rglob("*") if p.is_file() and "landing" not in p.relative_to(data_dir).parts)
+    assert b"hunter2" not in stored and "hunter2" not in result.stdout + result.stderr
+    assert not (paths.raw / "crm_accounts").exists()
+
+
+def test_an_export_folder_not_named_by_its_date_is_refused_at_once_naming_it(data_dir):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    paths = Paths(data_dir)
+    write_text(paths.landing / "crm_accounts" / "20261005" / "Account.csv", "Id,Name,Website\n001A,Acme,acme.com\n")
+    abm = str(Path(sys.executable).with_name("abm"))
+    result = subprocess.run([abm, "run", "--date", "2026-10-05"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 3 and "crm_accounts/20261005 (rename it 2026-10-05)" in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1  # refused before any work: no retries, no traceback
+    assert not (paths.raw / "crm_accounts").exists()
+
+
 def test_a_linked_export_folder_outside_the_landing_tree_is_refused(data_dir, tmp_path):
     paths = Paths(data_dir)
     elsewhere = tmp_path / "elsewhere"

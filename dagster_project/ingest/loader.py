@@ -136,16 +136,58 @@ def missing_sources(paths: Paths, as_of: dt.date) -> dict[str, str]:
     }
 
 
+# Export folders are named by their date, ISO style; anything else is refused, never guessed.
+EXPORT_FOLDER_NAME = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def _dated_folders(root: Path, prefix: str, up_to: dt.date) -> list[dt.date]:
     found = []
     for child in root.iterdir() if root.is_dir() else ():
+        name = child.name.removeprefix(prefix)
+        if not child.name.startswith(prefix) or not EXPORT_FOLDER_NAME.fullmatch(name) or not child.is_dir():
+            continue
         try:
-            day = dt.date.fromisoformat(child.name.removeprefix(prefix))
+            day = dt.date.fromisoformat(name)
         except ValueError:
             continue
-        if child.is_dir() and child.name.startswith(prefix) and day <= up_to:
+        if day <= up_to:
             found.append(day)
     return sorted(found)
+
+
+def misnamed_export_folders(paths: Paths, source: str) -> list[str]:
+    """Folders in landing/<source>/ whose name is not an export date (20261206, 2026-W49-7, 2026-02-30),
+    each with what it should be called when that is clear."""
+    root = paths.landing / source
+    found = []
+    for child in sorted(root.iterdir()) if root.is_dir() else ():
+        if not child.is_dir() or child.name.startswith(".") or _is_export_date(child.name):
+            continue
+        meant = _date_meant(child.name)
+        found.append(f"{child}" + (f" (rename it {meant.isoformat()})" if meant else ""))
+    return found
+
+
+def _is_export_date(name: str) -> bool:
+    try:
+        return bool(EXPORT_FOLDER_NAME.fullmatch(name)) and bool(dt.date.fromisoformat(name))
+    except ValueError:
+        return False
+
+
+def _date_meant(name: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(name)  # Python reads 20261206 and 2026-W49-7 too
+    except ValueError:
+        return None
+
+
+def refuse_misnamed_folders(paths: Paths, sources) -> None:
+    misnamed = [folder for source in sources for folder in misnamed_export_folders(paths, source)]
+    if misnamed:
+        raise ExportRejected(
+            f"export folders are named by their date as YYYY-MM-DD (landing/<source>/2026-12-06/); not read: {'; '.join(misnamed)}"
+        )
 
 
 def export_files(folder: Path) -> list[Path]:
@@ -153,8 +195,8 @@ def export_files(folder: Path) -> list[Path]:
 
 
 def _refuse_links(paths: Paths, folder: Path) -> None:
-    """Exports are regular files inside the landing tree: a link could point at anything on the
-    machine (a secrets file), so it is named and never opened."""
+    """Exports are regular files inside the landing tree: a link (symbolic or hard) could be any file
+    on the machine (a secrets file), so it is named and never opened."""
     landing = paths.landing.resolve()
     if not folder.resolve().is_relative_to(landing):
         raise ExportRejected(f"{folder}: lies outside the landing folder {landing} (a link?); not read")
@@ -163,6 +205,12 @@ def _refuse_links(paths: Paths, folder: Path) -> None:
         raise ExportRejected(
             f"{folder}: {', '.join(links)} {'is a symbolic link' if len(links) == 1 else 'are symbolic links'}; "
             "exports must be regular files in the landing folder (not read)"
+        )
+    hard = sorted(p.name for p in folder.iterdir() if p.is_file() and p.stat().st_nlink > 1 and not p.name.startswith("."))
+    if hard:
+        raise ExportRejected(
+            f"{folder}: {', '.join(hard)} {'has' if len(hard) == 1 else 'have'} other names on the disk (a hard link); "
+            "exports must be files of their own: copy them into the landing folder (not read)"
         )
 
 
@@ -591,7 +639,8 @@ def load_pending(paths: Paths, source: str, up_to: dt.date, mappings_file: Path 
 
     Returns the results and the errors; a failed export is reported and skipped, the others load.
     """
-    results, errors = [], []
+    misnamed = misnamed_export_folders(paths, source)
+    results, errors = [], [f"{folder}: not an export date; export folders are named YYYY-MM-DD" for folder in misnamed]
     for export_date in export_dates(paths, source, up_to):
         try:
             results.append(load_export(paths, source, export_date, mappings_file))
