@@ -45,7 +45,8 @@ def send_alert(folder: Path, kind: str, text: str, fields: dict[str, Any], logge
     (logger or log).log(logging.INFO if kind == "tier_change" else logging.WARNING, f"[{kind}] {text}")
     url = webhook_url()
     if url:
-        post_json(url, {**alert, "text": slack_escape(text)}, logger or log)
+        # every field may carry export values (an account name, a reason): none is Slack markup
+        post_json(url, {key: slack_escape(value) if isinstance(value, str) else value for key, value in alert.items()}, logger or log)
     return alert
 
 

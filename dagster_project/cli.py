@@ -248,7 +248,7 @@ def preflight(start: dt.date, end: dt.date) -> None:
     from dagster_project.ingest.schemas import SCHEMAS
     from dagster_project.partitions import daily_partitions
     from dagster_project.settings import mappings_file_path, pii_secret, scoring_config_path
-    from dagster_project.transform.scoring_config import ScoringConfigError, load_scoring_config
+    from dagster_project.transform.scoring_config import ScoringConfigError, check_against_data, load_scoring_config
 
     if end < start:
         raise NotStarted(f"the range ends ({end}) before it starts ({start}); swap --start and --end")
@@ -262,7 +262,8 @@ def preflight(start: dt.date, end: dt.date) -> None:
     if start < first:
         raise NotStarted(f"{start} is before the first scoring date {first} (ABM_START_DATE)")
     try:
-        load_scoring_config(scoring_config_path())
+        rules = load_scoring_config(scoring_config_path())
+        check_against_data(rules, rule_vocabulary(end), scoring_config_path())
         mappings_for(mappings_file_path())
     except (ScoringConfigError, MappingError) as error:
         raise NotStarted(str(error)) from error
@@ -280,6 +281,18 @@ def preflight(start: dt.date, end: dt.date) -> None:
             f"scoring needs an export of {' and '.join(absent)} dated {start} or earlier, and none landed in "
             f"{paths().landing}/<source>/<YYYY-MM-DD>/ (abm inspect shows how a file would load)"
         )
+
+
+def rule_vocabulary(up_to: dt.date) -> dict[str, set[str]]:
+    """The industries and technologies the latest loaded exports hold, for the rules' typo check."""
+    from dagster_project.ingest.loader import loaded_export_dates, partition_dir
+    from dagster_project.vocabulary import values_seen
+
+    seen = {}
+    for kind, source, column in (("industries", "crm_accounts", "industry"), ("technologies", "technographics", "technology")):
+        dates = loaded_export_dates(paths(), source, up_to)
+        seen[kind] = values_seen(partition_dir(paths().raw, source, dates[-1]), column) if dates else set()
+    return seen
 
 
 def required_sources() -> list[str]:

@@ -92,7 +92,7 @@ def sweep_dead_runs(instance) -> list[str]:
     in_progress = instance.get_runs(RunsFilter(statuses=[DagsterRunStatus.STARTING, DagsterRunStatus.STARTED]))
     for run in in_progress:
         pid = _run_pid(instance, run.run_id)
-        if pid is None or _alive(pid):
+        if pid is None or process_alive(pid):
             continue
         instance.report_run_failed(run, f"The process running it (pid {pid}) is gone (killed or crashed); marked failed.")
         swept.append(run.run_id)
@@ -111,7 +111,7 @@ def _run_pid(instance, run_id: str) -> int | None:
     return None
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -136,6 +136,8 @@ class PiiSecretError(RuntimeError):
 
 WEAK_SECRETS = {"abm-default-salt", "changeme", "change-me", "secret", "password"}
 MIN_SECRET_LENGTH = 16
+# a random hex key of 16 characters has about 10 different ones; 'aaaa...' or 'abababab...' has 1 or 2
+MIN_SECRET_DISTINCT_CHARACTERS = 6
 
 
 def pii_secret_file(folder: Path | None = None) -> Path:
@@ -147,18 +149,29 @@ def pii_secret(folder: Path | None = None) -> str:
 
     There is no default: a hash under a key everyone knows is reversed by guessing addresses."""
     value = os.environ.get("ABM_PII_SECRET") or ""
-    if not value and pii_secret_file(folder).exists():
-        value = pii_secret_file(folder).read_text().strip()
+    secret_file = pii_secret_file(folder)
+    if not value and secret_file.exists():
+        mode = secret_file.stat().st_mode & 0o777
+        if mode & 0o077:
+            raise PiiSecretError(
+                f"{secret_file} can be read by other users (mode {mode:04o}): run chmod 600 {secret_file}; nothing was run"
+            )
+        value = secret_file.read_text().strip()
     if not value:
         raise PiiSecretError(
             "no key for the published e-mail hashes: set ABM_PII_SECRET (for example the output of "
             "`python -c 'import secrets; print(secrets.token_hex(32))'`) or put it in "
-            f"{pii_secret_file(folder)} (mode 0600); nothing was run"
+            f"{secret_file} (mode 0600); nothing was run"
         )
     if value.lower() in WEAK_SECRETS or len(value) < MIN_SECRET_LENGTH:
         raise PiiSecretError(
             f"the key for the published e-mail hashes is a default or shorter than {MIN_SECRET_LENGTH} "
             "characters; set a random ABM_PII_SECRET; nothing was run"
+        )
+    if len(set(value)) < MIN_SECRET_DISTINCT_CHARACTERS:
+        raise PiiSecretError(
+            f"the key for the published e-mail hashes uses fewer than {MIN_SECRET_DISTINCT_CHARACTERS} different "
+            "characters, so it is guessable; set a random ABM_PII_SECRET; nothing was run"
         )
     return value
 

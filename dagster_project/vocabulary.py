@@ -26,15 +26,25 @@ def iso_country_codes() -> frozenset[str]:
     return frozenset(country_codes_by_spelling().values())
 
 
+def values_seen(raw_folder, column: str) -> set[str]:
+    """The distinct values of a column in a loaded export's Parquet files."""
+    import duckdb
+
+    files = f"{raw_folder}/*.parquet"
+    with duckdb.connect() as con:
+        query = f'select distinct "{column}" from read_parquet(\'{files}\', union_by_name = true) where "{column}" is not null'
+        return {value for (value,) in con.execute(query).fetchall()}
+
+
 def country_value_set() -> list[str]:
     """Every spelling as an export may write it: lower, upper and title case (GX compares exactly)."""
     spellings = country_codes_by_spelling()
     return sorted({form for spelling in spellings for form in (spelling, spelling.upper(), spelling.title())})
 
 
-def closest(value: str, known: list[str] | frozenset[str]) -> str | None:
+def closest(value: str, known: list[str] | frozenset[str], cutoff: float = 0.6) -> str | None:
     """The known value a typo most likely meant, for a "did you mean"."""
-    found = difflib.get_close_matches(value, list(known), n=1, cutoff=0.6)
+    found = difflib.get_close_matches(value, list(known), n=1, cutoff=cutoff)
     return found[0] if found else None
 
 

@@ -92,8 +92,9 @@ def test_alert_text_from_exports_carries_no_slack_markup(data_dir, webhook):
     from dagster_project.alerts import send_alert
 
     assert slack_escape("<!channel> see <http://x.io|here> & more") == "&lt;!channel&gt; see &lt;http://x.io|here&gt; &amp; more"
-    send_alert(data_dir / "alerts", "tier_change", "Acme <!channel> promoted", {"account_name": "Acme <!channel>"})
+    send_alert(data_dir / "alerts", "tier_change", "Acme <!channel> promoted", {"account_name": "Acme <!channel>", "accounts": 3})
     assert webhook.received[0]["text"] == "Acme &lt;!channel&gt; promoted"
+    assert webhook.received[0]["account_name"] == "Acme &lt;!channel&gt;" and webhook.received[0]["accounts"] == 3
 
 
 def test_a_failing_webhook_is_logged_without_its_token(caplog):
@@ -141,6 +142,39 @@ def test_published_contacts_carry_a_keyed_hash_and_no_names_and_the_key_is_in_no
         for path in folder.rglob("*"):
             if path.is_file() and path.stat().st_size < 50_000_000:
                 assert pii_secret().encode() not in path.read_bytes(), path
+
+
+def test_a_key_file_others_can_read_or_a_key_of_few_characters_is_refused(data_dir, monkeypatch):
+    import os
+
+    from dagster_project.settings import PiiSecretError, pii_secret, pii_secret_file
+
+    monkeypatch.delenv("ABM_PII_SECRET")
+    key = write_text(pii_secret_file(), "9f2c47e1b08a5d63c4e2f7a19b3d6e80\n")
+    os.chmod(key, 0o644)
+    with pytest.raises(PiiSecretError, match=f"can be read by other users \\(mode 0644\\): run chmod 600 {key}"):
+        pii_secret()
+    os.chmod(key, 0o600)
+    assert pii_secret() == "9f2c47e1b08a5d63c4e2f7a19b3d6e80"
+    for weak in ("a" * 20, "abababababababababab"):
+        monkeypatch.setenv("ABM_PII_SECRET", weak)
+        with pytest.raises(PiiSecretError, match="fewer than 6 different characters"):
+            pii_secret()
+
+
+def test_a_killed_process_leaves_no_spill_folder_past_the_next_connection(data_dir):
+    from dagster_project.runs import process_alive
+    from dagster_project.scratch import SPILL_FOLDER, in_memory_duckdb
+
+    dead = next(pid for pid in range(4_000_000, 4_100_000) if not process_alive(pid))
+    leftover = data_dir / SPILL_FOLDER / f"{dead}-0badc0de"
+    (leftover / "duckdb_temp_storage.tmp").parent.mkdir(parents=True)
+    (leftover / "duckdb_temp_storage.tmp").write_bytes(b"spilled")
+    with in_memory_duckdb() as con:
+        assert not leftover.exists()
+        (spill,) = con.execute("select current_setting('temp_directory')").fetchone()
+        assert spill.startswith(str(data_dir / SPILL_FOLDER))
+    assert not list((data_dir / SPILL_FOLDER).iterdir())
 
 
 @pytest.mark.parametrize(("secret", "expected"), [(None, "set ABM_PII_SECRET"), ("abm-default-salt", "is a default")])

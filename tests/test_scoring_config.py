@@ -43,6 +43,16 @@ def test_the_shipped_rules_are_valid():
         ),
         (lambda c: c["buying_group"].update(min_tier_1_coverage=60), "'buying_group.min_tier_1_coverage' is 60, outside"),
         (lambda c: c["buying_group"].update(roles={}), "key 'buying_group.roles' must list at least one role"),
+        (
+            lambda c: c["exclusions"]["countries"].append("RUS"),
+            "'exclusions.countries' lists 'RUS', which is not an ISO country code (US, GB, ...); did you mean RU?",
+        ),
+        (lambda c: c["fit"]["target_countries"]["countries"].append("Germny"), "did you mean DE?"),
+        (
+            lambda c: c["discovery"]["regions"]["EMEA"].append("XX"),
+            "'discovery.regions.EMEA' lists 'XX', which is not an ISO country code (US, GB, ...)",
+        ),
+        (lambda c: c["gate"]["moves"].pop("accounts_lost"), "missing key 'gate.moves.accounts_lost'"),
     ],
 )
 def test_invalid_rules_name_the_key(rules, change, message):
@@ -58,3 +68,19 @@ def test_unreadable_yaml_names_the_file(tmp_path):
     path.write_text("fit: [unclosed")
     with pytest.raises(ScoringConfigError, match=str(path)):
         load_scoring_config(Path(path))
+
+
+def test_a_name_the_exports_hold_nearly_but_not_quite_is_a_typo_with_a_suggestion(rules):
+    from dagster_project.transform.scoring_config import check_against_data
+
+    seen = {"industries": {"Software", "Computer Software", "Retail"}, "technologies": {"Snowflake", "dbt"}}
+    check_against_data(rules, seen)  # the shipped names: Healthcare, say, which no account has, is no typo
+    typo = copy.deepcopy(rules)
+    typo["fit"]["industries"]["Sofware"] = typo["fit"]["industries"].pop("Software")
+    with pytest.raises(ScoringConfigError, match="'fit.industries' names 'Sofware', which no loaded export holds; did you mean 'Software'"):
+        check_against_data(typo, seen)
+    typo = copy.deepcopy(rules)
+    typo["fit"]["technologies"]["signals"]["Snowflak"] = 5
+    with pytest.raises(ScoringConfigError, match="did you mean 'Snowflake'"):
+        check_against_data(typo, seen)
+    check_against_data(typo, {})  # nothing loaded yet: nothing to check against

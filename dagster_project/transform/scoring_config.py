@@ -198,14 +198,57 @@ def _check(value: Any, spec: Any, key: str, path: str) -> None:
         )
 
 
+def _check_countries(config: dict, path: str) -> None:
+    """Every country list holds ISO 3166 codes, as staging codes the exports' countries."""
+    from dagster_project.vocabulary import iso_country_codes, suggested_country_code
+
+    lists = {
+        "fit.target_countries.countries": config["fit"]["target_countries"]["countries"],
+        "exclusions.countries": config["exclusions"]["countries"],
+        **{f"discovery.regions.{region}": countries for region, countries in config["discovery"]["regions"].items()},
+    }
+    for key, countries in lists.items():
+        for country in countries:
+            if country not in iso_country_codes():
+                meant = suggested_country_code(country)
+                hint = f"; did you mean {meant}?" if meant else ""
+                raise ScoringConfigError(f"{path}: key '{key}' lists {country!r}, which is not an ISO country code (US, GB, ...){hint}")
+
+
+# How alike a name and a value the exports hold must be to call the name a typo: Sofware and Software
+# are (0.93); Software and Computer Software, a HubSpot industry, are not (0.64).
+TYPO_SIMILARITY = 0.85
+
+
+def check_against_data(config: dict, seen: dict[str, set[str]], path: Path | str = "scoring config") -> None:
+    """Names the rules give points to that no export holds, where one it holds is close: a typo
+    (`Sofware: 15`) would score nobody and say nothing. `seen` holds the values the loaded exports
+    have, by kind (industries, technologies); a kind with no values is not checked."""
+    from dagster_project.vocabulary import closest
+
+    named = {
+        "industries": {
+            "fit.industries": list(config["fit"]["industries"]),
+            "exclusions.industries": config["exclusions"]["industries"],
+        },
+        "technologies": {
+            "fit.technologies.signals": list(config["fit"]["technologies"]["signals"]),
+            "fit.technologies.competitors": list(config["fit"]["technologies"]["competitors"]),
+        },
+    }
+    for kind, keys in named.items():
+        known = seen.get(kind) or set()
+        for key, names in keys.items():
+            for name in names:
+                meant = closest(name, sorted(known), TYPO_SIMILARITY) if known and name not in known else None
+                if meant:
+                    raise ScoringConfigError(f"{path}: key '{key}' names {name!r}, which no loaded export holds; did you mean {meant!r}?")
+
+
 def _check_regions(regions: dict[str, list[str]], path: str) -> None:
     region_of: dict[str, str] = {}
     for region, countries in regions.items():
         for country in countries:
-            if not re.fullmatch(r"[A-Z]{2}", country):
-                raise ScoringConfigError(
-                    f"{path}: key 'discovery.regions.{region}' lists {country!r}; expected ISO country codes (US, GB, ...)"
-                )
             if country in region_of:
                 raise ScoringConfigError(f"{path}: country {country} is in two regions: '{region_of[country]}' and '{region}'")
             region_of[country] = region
@@ -234,6 +277,7 @@ def _check_order(config: dict, path: str) -> None:
         edges = config["discovery"][bands]
         if not edges or edges != sorted(edges) or len(set(edges)) != len(edges):
             raise ScoringConfigError(f"{path}: key 'discovery.{bands}' must list band lower bounds, increasing and distinct")
+    _check_countries(config, path)
     _check_regions(config["discovery"]["regions"], path)
     if not config["buying_group"]["roles"]:
         raise ScoringConfigError(f"{path}: key 'buying_group.roles' must list at least one role")
