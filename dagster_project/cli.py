@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
-import errno
 import json
 import os
 import sys
@@ -16,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from dagster_project.settings import ENGINES, REPO_ROOT, data_dir, paths
+from dagster_project.storage import disk_full_message, is_disk_full
 
 DEMO_ACCOUNTS = 3000
 DEMO_DAYS = 21
@@ -132,7 +132,8 @@ def execute_job(job_name: str, what: str, tags: dict[str, str], partition: str |
 
     from dagster_project.definitions import defs
     from dagster_project.progress import Progress
-    from dagster_project.runs import data_folder_lock, sweep_dead_runs
+    from dagster_project.runs import RUN_PID_TAG, data_folder_lock, mark_failed_if_unfinished, sweep_dead_runs
+    from dagster_project.transform.resource import prune_failed_run
 
     job = defs.resolve_job_def(job_name)
     # The terminal gets the run's outcome from report_failure and report_warnings; Dagster's own
@@ -149,7 +150,12 @@ def execute_job(job_name: str, what: str, tags: dict[str, str], partition: str |
             progress.start()
         try:
             extra = {"partition_key": partition} if partition else {}
+            tags = {**tags, RUN_PID_TAG: str(os.getpid())}
             return job.execute_in_process(run_config=quiet, instance=instance, tags=tags, raise_on_error=False, run_id=run_id, **extra)
+        except BaseException:
+            mark_failed_if_unfinished(instance, run_id, "The run stopped on an error the CLI reported (a full disk?); marked failed.")
+            prune_failed_run(paths().dbt_target, paths().dbt_target / f"run-{run_id}")
+            raise
         finally:
             if progress:
                 progress.stop()
@@ -186,12 +192,25 @@ def report_failure(result) -> None:
             if error and error.cls_name == "DagsterAssetCheckFailedError":
                 continue  # the check's own line below says what failed
             message = error.message.strip() if error else "unknown error"
-            if "No space left on device" in message:
-                message = f"the disk is full ({paths().data_dir}): free space and rerun. {message}"
+            if any(is_disk_full(text) for text in failure_texts(error, result.run_id)):
+                message = disk_full_message(paths().data_dir)
             print(f"  step {event.step_key}: {message}", file=sys.stderr)
     for evaluation in result.get_asset_check_evaluations():
         if not evaluation.passed and evaluation.severity == AssetCheckSeverity.ERROR:
             print(f"  check {evaluation.check_name} on {evaluation.asset_key.to_user_string()}: {evaluation.description}", file=sys.stderr)
+
+
+def failure_texts(error, run_id: str) -> list[str]:
+    """What a failed step said, its causes, and dbt's own log of the run (where dbt writes what the
+    database told it)."""
+    texts = []
+    while error is not None:
+        texts.append(error.message)
+        error = error.cause or error.context
+    dbt_log = paths().dbt_target / f"run-{run_id}" / "dbt.log"
+    if dbt_log.exists():
+        texts.append(dbt_log.read_text(errors="replace")[-20_000:])
+    return texts
 
 
 # A warning line is cut here: the data-quality report and the UI have the whole text.
@@ -335,6 +354,10 @@ def execute(args: argparse.Namespace, start: dt.date, end: dt.date) -> bool:
         )
     else:
         report_failure(result)
+    if not published:
+        from dagster_project.transform.resource import prune_failed_run
+
+        prune_failed_run(paths().dbt_target, paths().dbt_target / f"run-{result.run_id}")
     report_warnings(result)
     print(f"Data-quality report: {paths().reports / 'data_quality_latest.html'}")
     if log is not None:
@@ -645,12 +668,16 @@ def main(argv: list[str] | None = None) -> int:
     except (NotStarted, DataFolderBusy, PiiSecretError, EngineError) as error:
         print(f"Not started: {error}", file=sys.stderr)
         return 3
-    except OSError as error:
+    except Exception as error:
         if args.verbose:
             raise
-        disk = "the disk is full: " if error.errno == errno.ENOSPC else ""
-        print(f"abm {args.command} failed: {disk}{error} (rerun with --verbose for the traceback)", file=sys.stderr)
-        return 1
+        if is_disk_full(error):
+            print(f"abm {args.command} failed: {disk_full_message(data_dir())}", file=sys.stderr)
+            return 1
+        if isinstance(error, OSError):
+            print(f"abm {args.command} failed: {error} (rerun with --verbose for the traceback)", file=sys.stderr)
+            return 1
+        raise
 
 
 if __name__ == "__main__":

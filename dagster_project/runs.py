@@ -84,19 +84,35 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
+# The pid of the CLI process that executes a run in process, on the run itself: a run whose
+# process died before Dagster logged anything (a full disk) still names it.
+RUN_PID_TAG = "abm/pid"
+
+
 def sweep_dead_runs(instance) -> list[str]:
-    """Mark failed every run still STARTING or STARTED whose process no longer exists."""
+    """Mark failed every run not started, starting or started whose process no longer exists."""
     from dagster import DagsterRunStatus, RunsFilter
 
     swept = []
-    in_progress = instance.get_runs(RunsFilter(statuses=[DagsterRunStatus.STARTING, DagsterRunStatus.STARTED]))
-    for run in in_progress:
-        pid = _run_pid(instance, run.run_id)
+    unfinished = [DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING, DagsterRunStatus.STARTED]
+    for run in instance.get_runs(RunsFilter(statuses=unfinished)):
+        pid = int(run.tags[RUN_PID_TAG]) if RUN_PID_TAG in run.tags else _run_pid(instance, run.run_id)
         if pid is None or process_alive(pid):
             continue
         instance.report_run_failed(run, f"The process running it (pid {pid}) is gone (killed or crashed); marked failed.")
         swept.append(run.run_id)
     return swept
+
+
+def mark_failed_if_unfinished(instance, run_id: str, why: str) -> None:
+    """Mark a run failed that its own process is giving up on; if the storage cannot take it (the disk
+    is still full), the next run's sweep does."""
+    from dagster import DagsterRunStatus
+
+    with contextlib.suppress(Exception):
+        run = instance.get_run_by_id(run_id)
+        if run is not None and run.status in (DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING, DagsterRunStatus.STARTED):
+            instance.report_run_failed(run, why)
 
 
 def _run_pid(instance, run_id: str) -> int | None:

@@ -335,3 +335,46 @@ def test_a_quarantined_export_lets_later_runs_use_the_one_before_until_it_is_rel
     released = subprocess.run([ABM, "quarantine", "crm_contacts", day, "--release"], capture_output=True, text=True, timeout=120)
     assert released.returncode == 0, released.stderr
     assert not run_job(SAMPLE_END).success  # back in, and still broken
+
+
+@pytest.fixture()
+def small_disk(tmp_path):
+    """A 64 MB file system of its own (tmpfs), mounted for the test: root only."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mount)], capture_output=True, text=True)
+    if mounted.returncode:
+        pytest.skip(f"cannot mount a small file system here: {mounted.stderr.strip()}")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+# 3 MB free: Dagster's own SQLite storage is the first to fail; 9 MB: dbt's warehouse.
+@pytest.mark.parametrize("left_free", [3_000_000, 9_000_000])
+def test_a_full_disk_says_so_in_one_line_and_the_next_run_recovers(small_disk, monkeypatch, left_free):
+    import shutil as disk_tools
+
+    from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
+
+    data = small_disk / "data"
+    monkeypatch.setenv("ABM_DATA_DIR", str(data))
+    monkeypatch.setenv("DAGSTER_HOME", str(data / "dagster_home"))
+    subprocess.run([ABM, "generate", "--accounts", "100", "--days", "3", "--end", SAMPLE_END.isoformat()], check=True, capture_output=True)
+    ballast = small_disk / "ballast"
+    with open(ballast, "wb") as out:
+        out.write(b"\0" * (disk_tools.disk_usage(small_disk).free - left_free))
+
+    full = subprocess.run([ABM, "run", "--date", SAMPLE_END.isoformat()], capture_output=True, text=True, timeout=600)
+    assert full.returncode == 1, full.stderr
+    said = [line for line in full.stderr.splitlines() if "is full" in line]
+    assert said and f"the disk holding {data} is full (" in said[0] and " MB free)" in said[0], full.stderr
+    assert "Traceback" not in full.stderr and len(full.stderr.splitlines()) < 15, full.stderr
+
+    ballast.unlink()
+    again = subprocess.run([ABM, "run", "--date", SAMPLE_END.isoformat()], capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr
+    with DagsterInstance.get() as instance:
+        unfinished = [DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING, DagsterRunStatus.STARTED]
+        assert not instance.get_runs(RunsFilter(statuses=unfinished))
+    # the failed run kept its dbt.log at most, not its manifest and compiled SQL
+    assert len(list((data / "dbt_target").glob("run-*/manifest.json"))) == 1

@@ -16,7 +16,7 @@ from dagster_project.runs import ensure_free
 from dagster_project.settings import PiiSecretError, pii_secret, publish_contact_names, publish_emails
 from dagster_project.transform.dbt_args import dbt_build_args, dbt_env, dbt_vars
 from dagster_project.transform.project import dbt_project
-from dagster_project.transform.resource import AbmDbtCliResource, environment_of_subprocesses, keep_parse, run_target_path
+from dagster_project.transform.resource import AbmDbtCliResource, environment_of_subprocesses, keep_parse, prune_failed_run, run_target_path
 from dagster_project.transform.score_inputs import score_inputs_env
 from dagster_project.transform.spark_tables import expose_spark_tables
 
@@ -93,7 +93,11 @@ def build_models(context, dbt: AbmDbtCliResource, data_folder: DataFolder, rules
     release_freed_memory()  # this process's kept memory would add to dbt's while dbt runs
     with environment_of_subprocesses({**dbt_env(locations.data_dir, as_of_start, as_of_end, secret, loaded), **remembered}):
         invocation = dbt.cli(args, context=context, target_path=target)
-    yield from invocation.stream()
+    try:
+        yield from invocation.stream()
+    except BaseException:
+        prune_failed_run(locations.dbt_target, target)
+        raise
     keep_parse(locations.dbt_target, target)
     if locations.engine == "spark":
         expose_spark_tables(locations)

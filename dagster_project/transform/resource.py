@@ -69,6 +69,21 @@ def keep_parse(target_root: Path, run_target: Path) -> None:
         staged = target_root / f".{PARTIAL_PARSE_FILE}.tmp"
         shutil.copyfile(parsed, staged)
         os.replace(staged, target_root / PARTIAL_PARSE_FILE)
+    _prune_runs(target_root)
+
+
+def prune_failed_run(target_root: Path, run_target: Path) -> None:
+    """After a failed build: only its dbt.log stays (what went wrong), not its manifest and compiled
+    SQL (2-6 MB a run, and a full disk is one way to fail)."""
+    for path in run_target.iterdir() if run_target.is_dir() else ():
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        elif path.name != "dbt.log":
+            path.unlink(missing_ok=True)
+    _prune_runs(target_root)
+
+
+def _prune_runs(target_root: Path) -> None:
     runs = sorted((p for p in target_root.glob("run-*") if p.is_dir()), key=lambda p: p.stat().st_mtime)
     for old in runs[:-RUNS_KEPT]:
         shutil.rmtree(old, ignore_errors=True)
