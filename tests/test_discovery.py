@@ -8,7 +8,6 @@ Each seed's sample loads only what discovery reads: the weekly account and techn
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 
 import duckdb
 import pytest
@@ -97,33 +96,38 @@ def check_suggested_rules(con, tmp_path):
     assert rules_file.read_text() == DEFAULT_SCORING_CONFIG.read_text()
 
 
-def test_abm_icp_runs_through_dagster_and_publishes_with_the_next_run(published_yesterday, tmp_path, monkeypatch, capsys):
+def test_abm_icp_runs_through_dagster_and_publishes_its_tables_at_once(published_yesterday, tmp_path, monkeypatch, capsys):
     from dagster_project.cli import main
-    from tests.conftest import SAMPLE_END
+    from tests.conftest import PREVIOUS_DAY, SAMPLE_END
 
     rules = tmp_path / "rules" / "scoring.yml"
     rules.parent.mkdir()
     rules.write_text(DEFAULT_SCORING_CONFIG.read_text())
     monkeypatch.setenv("ABM_SCORING_CONFIG", str(rules))
     serving = published_yesterday / "published" / "serving.duckdb"
-    before = hashlib.sha256(serving.resolve().read_bytes()).hexdigest()
+    with duckdb.connect(str(serving), read_only=True) as con:
+        tiers_before = con.execute("select * from account_tier_history order by as_of_date, account_id").fetchall()
     assert main(["icp"]) == 0
     out = capsys.readouterr().out
     assert "closed deals described as of their creation" in out and "Attributes by information value" in out
     report = published_yesterday / "reports" / f"icp-{SAMPLE_END}.md"
     assert report.exists() and "## Values by lift" in report.read_text()
     assert load_scoring_config(rules.with_name("scoring.suggested.yml"))["fit"]  # a valid rules file beside the rules in use
-    # discovery publishes nothing by itself: the served file is the one before, byte for byte
-    assert hashlib.sha256(serving.resolve().read_bytes()).hexdigest() == before
 
-    assert main(["run", "--date", SAMPLE_END.isoformat()]) == 0
+    # published at once, in a new version: the evidence added, the tiers as they were served
     with duckdb.connect(str(serving), read_only=True) as con:
         published = con.execute("select count(*), count(distinct attribute) from bi.icp_attribute_lift").fetchone()
-        tiers = con.execute("select count(*) from tier_performance where converts_below_next_tier is not null").fetchone()[0]
+        assert con.execute(
+            "select comment from duckdb_columns() where table_name = 'icp_attribute_lift' and column_name = 'lift'"
+        ).fetchone()[0]
+        assert con.execute("select * from account_tier_history order by as_of_date, account_id").fetchall() == tiers_before
+        assert con.execute("select max(as_of_date) from account_tiers").fetchone()[0] == PREVIOUS_DAY
     assert published[0] > 0 and published[1] >= 5
-    assert tiers > 0
+    parquet = published_yesterday / "published" / "parquet"
+    assert (parquet / "icp_attribute_lift.parquet").exists() and (parquet / "account_tier_history").is_dir()
     page = (published_yesterday / "published" / "tier_report.html").read_text()
     assert "ICP discovery: what the won deals share" in page and "closed deals described as of their creation" in page
+    assert f"icp-{SAMPLE_END}.md" in page  # the link to the latest ICP report
 
 
 @pytest.mark.parametrize("edges", [[0, 50, 50], [100, 10], []])

@@ -192,6 +192,8 @@ def test_the_parquet_copies_are_swapped_in_whole(published_yesterday, tmp_path):
         views = con.execute(
             "select table_name, list(column_name order by column_index) from duckdb_columns() where schema_name = 'bi' group by all"
         ).fetchall()
+        undocumented = con.execute("select table_name, column_name from duckdb_columns() where schema_name = 'bi' and comment is null")
+        assert not undocumented.fetchall(), "every column of a bi view carries its description"
     # icp_attribute_lift is published only once ICP discovery has run (not in this data folder)
     documented = {table: list(columns) for table, (_, columns) in published_docs().items() if table in PUBLISHED_TABLES}
     assert dict(views) == documented, "the bi views list the documented columns in the YAML's order"

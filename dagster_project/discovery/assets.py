@@ -21,7 +21,10 @@ from dagster_dbt import dbt_assets
 from dagster_project.discovery.evidence import headline, markdown, read_evidence
 from dagster_project.discovery.suggest import suggested_fit, write_suggested
 from dagster_project.ingest.loader import loaded_export_dates
+from dagster_project.publish.assets import render_version_report
+from dagster_project.publish.serving import OPTIONAL_PUBLISHED_TABLES, build_version_adding, switch_to
 from dagster_project.resources import DataFolder, ScoringRules
+from dagster_project.runs import ensure_free
 from dagster_project.settings import Paths
 from dagster_project.transform.assets import DISCOVERY_TAG, AbmDbtTranslator, build_models
 from dagster_project.transform.project import dbt_project
@@ -84,9 +87,35 @@ def icp_evidence(context: AssetExecutionContext, data_folder: DataFolder, rules:
     )
 
 
+@asset(
+    key=AssetKey(["published_icp"]),
+    deps=[icp_evidence],
+    group_name=DISCOVERY_GROUP,
+    description=(
+        "icp_attribute_lift published at once: a new version of the served tables with it added (the "
+        "same atomic switch as a nightly publish; the tiers stay as served), and the tier report linking the ICP report."
+    ),
+)
+def published_icp(context: AssetExecutionContext, data_folder: DataFolder) -> MaterializeResult:
+    locations = data_folder.paths
+    ensure_free(locations.data_dir)
+    version = build_version_adding(locations.warehouse, locations.published, OPTIONAL_PUBLISHED_TABLES)
+    if version is None:
+        context.log.warning("Nothing is published yet: the ICP tables are published with the first nightly publish.")
+        return MaterializeResult(metadata={"published": False})
+    with duckdb.connect(str(version.serving_file), read_only=True) as con:
+        (as_of,) = con.execute("select max(as_of_date) from account_tiers").fetchone()
+    render_version_report(locations, version, as_of)
+    switch_to(locations.published, version)
+    context.log.info(f"Published {version.row_counts} as {version.folder.name}")
+    return MaterializeResult(
+        metadata={"published": True, "version": version.folder.name, **{f"rows_{t}": n for t, n in version.row_counts.items()}}
+    )
+
+
 discovery_job = define_asset_job(
     DISCOVERY_JOB_NAME,
-    selection=[icp_discovery_models, icp_evidence],
+    selection=[icp_discovery_models, icp_evidence, published_icp],
     executor_def=in_process_executor,
     description="ICP discovery from the closed deals: evidence and suggested fit rules for the quarterly review.",
 )

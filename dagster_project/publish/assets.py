@@ -6,8 +6,8 @@ from dagster import AssetExecutionContext, AssetKey, BackfillPolicy, Failure, Ma
 from dagster_project.ingest.loader import missing_sources
 from dagster_project.partitions import TRANSIENT_FAILURE_RETRIES, as_of_range, daily_partitions
 from dagster_project.publish.activation import send_promotion_alerts, write_crm_files
-from dagster_project.publish.report import render_tier_report
-from dagster_project.publish.serving import PUBLISHED_TABLES, build_version, switch_to
+from dagster_project.publish.report import latest_reports, render_tier_report
+from dagster_project.publish.serving import PUBLISHED_TABLES, Version, build_version, switch_to
 from dagster_project.quality.report import latest_report
 from dagster_project.resources import DataFolder, ScoringRules
 from dagster_project.runs import ensure_free
@@ -34,8 +34,7 @@ def published_tiers(context: AssetExecutionContext, data_folder: DataFolder) -> 
     version = build_version(locations.warehouse, locations.published)
     _, as_of_end = as_of_range(context)
     summary = run_metrics(version.serving_file, as_of_end)
-    missing = missing_sources(locations, as_of_end)
-    render_tier_report(version.serving_file, version.report, latest_report(locations.reports), missing)
+    render_version_report(locations, version, as_of_end)
     switch_to(locations.published, version)
     context.log.info(f"Published {version.row_counts} as {version.folder.name}")
     return MaterializeResult(
@@ -48,6 +47,13 @@ def published_tiers(context: AssetExecutionContext, data_folder: DataFolder) -> 
             **summary,
         }
     )
+
+
+def render_version_report(locations, version: Version, as_of) -> None:
+    """The version's tier report: its tables, the run's data quality, what has not landed, and links
+    to the latest ICP discovery and what-if reports."""
+    missing = missing_sources(locations, as_of)
+    render_tier_report(version.serving_file, version.report, latest_report(locations.reports), missing, latest_reports(locations))
 
 
 # Numbers the Dagster UI plots partition over partition, from the tier_metrics mart.

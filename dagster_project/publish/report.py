@@ -25,8 +25,22 @@ COLORS = {"tier_1": "#1f6feb", "tier_2": "#2da44e", "tier_3": "#bf8700", "disqua
 WIDTH, HEIGHT, PAD = 640, 240, 40
 
 
-def render_tier_report(serving_db: Path, target: Path, quality_report: Path, missing: dict[str, str] | None = None) -> Path:
-    """The page; `missing` names the optional sources with no export yet and what the tiers lack."""
+def latest_reports(locations) -> dict[str, Path]:
+    """The latest ICP discovery report and what-if report of the data folder, by what they are."""
+    found = {
+        "ICP discovery (abm icp)": sorted(locations.reports.glob("icp-*.md")),
+        "What-if of candidate rules (abm whatif)": sorted(
+            (locations.data_dir / "whatif").glob("*/whatif_report.html"), key=lambda path: path.stat().st_mtime
+        ),
+    }
+    return {label: paths[-1] for label, paths in found.items() if paths}
+
+
+def render_tier_report(
+    serving_db: Path, target: Path, quality_report: Path, missing: dict[str, str] | None = None, links: dict[str, Path] | None = None
+) -> Path:
+    """The page; `missing` names the optional sources with no export yet and what the tiers lack,
+    `links` the latest reports of other commands (ICP discovery, what-if) by what they are."""
     with duckdb.connect(str(serving_db), read_only=True) as con:
         as_of = con.execute("select max(as_of_date) from account_tiers").fetchone()[0]
         sections = [
@@ -49,12 +63,23 @@ table{{border-collapse:collapse;width:100%}}td,th{{border:1px solid #d0d7de;padd
 <p class="legend">{"".join(f'<span><i class="swatch" style="background:{COLORS[t]}"></i>{LABELS[t]}</span>' for t in TIERS)}</p>
 <p>{SCORES}</p>
 {_missing(missing or {})}
+{_links(links or {})}
 {"".join(sections)}</body></html>"""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(".tmp")
     tmp.write_text(page)
     tmp.replace(target)
     return target
+
+
+def _links(links: dict[str, Path]) -> str:
+    if not links:
+        return ""
+    items = "".join(
+        f'<li><a href="{html.escape(path.resolve().as_uri())}">{html.escape(label)}</a>: {html.escape(path.name)}</li>'
+        for label, path in links.items()
+    )
+    return f"<p>Latest reports:</p><ul>{items}</ul>"
 
 
 def _section(title: str, body: str) -> str:

@@ -85,7 +85,7 @@ def build_version(warehouse: Path, published: Path, tables: tuple[str, ...] = PU
     versions = published / VERSIONS
     versions.mkdir(parents=True, exist_ok=True)
     _remove_interrupted_builds(versions)
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    stamp = _stamp()
     building = versions / f"{BUILDING}{stamp}"
     building.mkdir()
     counts: dict[str, int] = {}
@@ -114,6 +114,61 @@ def build_version(warehouse: Path, published: Path, tables: tuple[str, ...] = PU
     folder = versions / stamp
     building.rename(folder)
     return Version(folder, counts)
+
+
+def build_version_adding(warehouse: Path, published: Path, tables: tuple[str, ...]) -> Version | None:
+    """A new version folder: the version being served with these tables taken (again) from the
+    warehouse, and nothing else changed; None when nothing is served yet. What `abm icp` publishes
+    its tables with: the warehouse may hold tiers a blocked run never published, which this leaves out."""
+    previous = current_version(published)
+    if previous is None or not (previous / "serving.duckdb").exists():
+        return None
+    versions = published / VERSIONS
+    _remove_interrupted_builds(versions)
+    building = versions / f"{BUILDING}{_stamp()}"
+    building.mkdir()
+    shutil.copyfile(previous / "serving.duckdb", building / "serving.duckdb")
+    if (previous / "tier_report.html").exists():
+        shutil.copyfile(previous / "tier_report.html", building / "tier_report.html")
+    _link_tree(previous / "parquet", building / "parquet", skip={f"{table}.parquet" for table in tables} | set(tables))
+    counts, docs = {}, published_docs()
+    with in_memory_duckdb() as con:
+        con.execute(f"attach {_sql_path(warehouse)} as warehouse (read_only)")
+        con.execute(f"attach {_sql_path(building / 'serving.duckdb')} as serving")
+        con.execute("use serving")
+        for table in tables:
+            con.execute(f"drop view if exists {BI_SCHEMA}.{table}")
+            con.execute(f"drop table if exists main.{table}")
+            _copy_table(con, table, set())
+            counts[table] = con.execute(f"select count(*) from main.{table}").fetchone()[0]
+            _write_parquet(con, table, building / "parquet", None, set())
+        con.execute("begin")
+        for table in tables:
+            _comment(con, table, docs.get(table))
+        _create_bi_views(con, tables, docs)
+        con.execute("commit")
+        con.execute("use memory")
+        con.execute("detach warehouse")
+        con.execute("detach serving")
+    folder = versions / building.name.removeprefix(BUILDING)
+    building.rename(folder)
+    return Version(folder, counts)
+
+
+def _stamp() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+
+
+def _link_tree(source: Path, target: Path, skip: set[str]) -> None:
+    """The previous version's Parquet, file by file as hard links, but for the entries skipped."""
+    target.mkdir(parents=True, exist_ok=True)
+    for entry in source.iterdir() if source.is_dir() else ():
+        if entry.name in skip:
+            continue
+        if entry.is_dir():
+            _link_tree(entry, target / entry.name, set())
+        else:
+            _link_file(entry, target / entry.name)
 
 
 def _present(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...], database: str = "warehouse") -> tuple[str, ...]:
@@ -251,14 +306,17 @@ BI_SCHEMA = "bi"
 def _create_bi_views(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...], docs: dict[str, tuple[str, dict[str, str]]]) -> None:
     """One view per table in the `bi` schema with the documented columns in the YAML's order: what
     dashboards bind to, unchanged when a model reorders its columns or gains an undocumented one."""
-    con.execute(f"create schema {BI_SCHEMA}")
+    con.execute(f"create schema if not exists {BI_SCHEMA}")
     for table in tables:
         description, columns = docs.get(table, ("", {}))
         present = _serving_columns(con, table)
         listed = ", ".join(f'"{column}"' for column in columns if column in present) or "*"
-        con.execute(f"create view {BI_SCHEMA}.{table} as select {listed} from main.{table}")
+        con.execute(f"create or replace view {BI_SCHEMA}.{table} as select {listed} from main.{table}")
         if description:
             con.execute(f"comment on view {BI_SCHEMA}.{table} is {_sql_text(description)}")
+        for column, text in columns.items():
+            if text and column in present:
+                con.execute(f'comment on column {BI_SCHEMA}.{table}."{column}" is {_sql_text(text)}')
 
 
 def _sql_text(text: str) -> str:
@@ -311,10 +369,14 @@ def _link_folder(source: Path, target: Path) -> None:
     """Hard links: the two versions share the files, and pruning one leaves the other's intact."""
     target.mkdir(parents=True)
     for file in source.iterdir():
-        try:
-            os.link(file, target / file.name)
-        except OSError:  # a file system without hard links
-            shutil.copy2(file, target / file.name)
+        _link_file(file, target / file.name)
+
+
+def _link_file(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # a file system without hard links
+        shutil.copy2(source, target)
 
 
 def _swap_symlink(link: Path, target: Path) -> Path | None:
