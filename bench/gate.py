@@ -95,7 +95,7 @@ def caught_by(result: subprocess.CompletedProcess) -> str:
     """What stopped a run, from the CLI's failure lines: the checks that failed, or the step."""
     if result.returncode == 0:
         return ""
-    lines = result.stderr.splitlines()
+    lines = result.stderr.split("Warnings (")[0].splitlines()  # what blocked, not what only warned
     checks = [line.split()[1] for line in lines if line.startswith("  check ")]
     steps = [line.split()[1].rstrip(":") for line in lines if line.startswith("  step ")]
     return ", ".join(sorted(set(checks))) or ", ".join(sorted(set(steps))) or result.stderr.strip().splitlines()[-1][:120]
