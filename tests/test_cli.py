@@ -49,7 +49,7 @@ def test_the_summary_names_the_optional_sources_that_never_landed(data_dir, samp
         shutil.copytree(sample_landing / source, paths().landing / source)
         assert not load_pending(paths(), source, SAMPLE_END, None)[1]
     missing = missing_sources(paths(), SAMPLE_END)
-    assert set(missing) == {"crm_opportunities", "crm_activities", "technographics", "email_verifications"}
+    assert set(missing) == {"crm_opportunities", "crm_activities", "technographics", "email_verifications", "crm_users"}
     assert "only through recent CRM activity" in missing["email_verifications"]
 
 

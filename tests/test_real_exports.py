@@ -289,6 +289,7 @@ def real_world(locations):
     land(locations, "crm_contacts", "hubspot_contacts_multi_company.csv")
     land(locations, "intent", "bombora_company_surge_comprehensive.csv", dt.date(2026, 11, 16))
     land(locations, "crm_activities", "activities_with_future_meeting.csv")
+    land(locations, "crm_users", "salesforce_users_dataloader.csv")
     for source in SCHEMAS:
         _, errors = load_pending(locations, source, DAY + dt.timedelta(days=7), None)
         assert not errors, errors
@@ -318,6 +319,14 @@ def test_real_exports_score_end_to_end(real_world):
     assert today["Müller Datenwerk GmbH"][3:] == [1200, 330_000_000.0]
     # The meeting booked for 2026-11-26 does not count on 2026-11-20, and does once its date has come.
     assert next_week["Globex Data"][1] > globex[1]
+    # Owners by name from the user export (the report's 15-character owner ids join its 18); the one
+    # who left is flagged; HubSpot's UI export already names its owners.
+    with duckdb.connect(str(paths().warehouse), read_only=True) as con:
+        owners = dict(
+            con.execute("select account_name, (owner_name, owner_issue) from account_tier_history where as_of_date = ?", [DAY]).fetchall()
+        )
+    assert owners["Acme Analytics, Inc."] == ("Priya Raman", None)
+    assert owners["Initech"] == ("Tomás Ortega", "owner left: reassign")
 
 
 def test_rows_dated_after_the_export_warn_and_do_not_block(real_world):
@@ -425,3 +434,13 @@ def test_an_event_export_of_a_quiet_day_is_zero_rows_and_a_snapshot_stays_refuse
     write_text(locations.landing / "crm_accounts" / DAY.isoformat() / "Account.csv", "Id,Name,Website\n")
     with pytest.raises(ExportRejected, match="header but no data rows"):
         load_export(locations, "crm_accounts", DAY, None)
+
+
+def test_user_exports_from_salesforce_and_hubspot_name_the_owners(locations):
+    land(locations, "crm_users", "salesforce_users_dataloader.csv")
+    land(locations, "crm_users", "hubspot_owners.csv", DAY + dt.timedelta(days=1))
+    mappings = [load_export(locations, "crm_users", day, None).files[0].mapping for day in (DAY, DAY + dt.timedelta(days=1))]
+    assert mappings == ["salesforce", "hubspot_owners"]
+    columns = "user_id, user_name, first_name, last_name, is_active, is_archived"
+    assert raw(locations, "crm_users", columns=columns)[1] == ("0055g00000Own02AAB", "Tomás Ortega", "Tomás", "Ortega", False, None)
+    assert raw(locations, "crm_users", DAY + dt.timedelta(days=1), columns)[1] == ("51234568", None, "Kofi", "Mensah", None, True)

@@ -208,6 +208,22 @@ SCHEMAS: dict[str, SourceSchema] = {
             events=True,
         ),
         SourceSchema(
+            "crm_users",
+            "CRM users, the account owners: Salesforce's User export or report, HubSpot's owners export.",
+            _cols(
+                ("user_id:id!", "CRM user id (Salesforce User Id, HubSpot owner id): what accounts name as their owner."),
+                ("user_name", "Full name."),
+                "first_name",
+                "last_name",
+                ("email", "The user's work e-mail address."),
+                ("is_active:boolean", "Salesforce IsActive: false once the user left."),
+                ("is_archived:boolean", "HubSpot: an archived (deactivated) owner."),
+            ),
+            key=("user_id",),
+            email_column="email",
+            when_missing="owners are shown by their CRM id and no owner is flagged as gone",
+        ),
+        SourceSchema(
             "email_verifications",
             "An email verifier's results (optional source).",
             _cols("email!", "result!", "checked_at:date!"),

@@ -36,7 +36,7 @@ def alertable_changes(serving_db: Path, start: dt.date, end: dt.date) -> list[di
     with _serving(serving_db) as con:
         cursor = con.execute(
             """
-            select as_of_date, account_id, account_name, owner_id, from_tier, to_tier, change_type,
+            select as_of_date, account_id, account_name, owner_id, owner_name, from_tier, to_tier, change_type,
                    tier_reason, play_motion, play_owner_role, play_sla_days
             from account_tier_changes
             where as_of_date between ? and ? and alerts_owner
@@ -61,7 +61,7 @@ def send_promotion_alerts(serving_db: Path, alerts: Path, start: dt.date, end: d
                 continue
             text = (
                 f"{change['account_name']} ({change['account_id']}) {PAST_TENSE[change['change_type']]} "
-                f"{change['from_tier']} -> {change['to_tier']} on {change['as_of_date']} for owner {change['owner_id']}. "
+                f"{change['from_tier']} -> {change['to_tier']} on {change['as_of_date']} for owner {change['owner_name']}. "
                 f"Play: {change['play_motion']} (owner role {change['play_owner_role']}, follow up within "
                 f"{change['play_sla_days']} days). Why: {change['tier_reason']}"
             )

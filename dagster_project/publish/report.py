@@ -181,7 +181,7 @@ def _score_distribution(con) -> str:
 
 def _tier_1_table(con) -> str:
     rows = con.execute(
-        "select account_name, domain, owner_id, total_score, is_reachable, verified_decision_makers, "
+        "select account_name, domain, owner_name, total_score, is_reachable, verified_decision_makers, "
         "buying_group_coverage, buying_group_gap, play_motion, tier_reason "
         "from account_tiers where tier = 'tier_1' order by total_score desc, account_id"
     ).fetchall()
@@ -288,15 +288,28 @@ def _tier_2_clusters(con) -> str:
 
 
 def _owners(con) -> str:
-    rows = con.execute("select owner_id, tier, accounts, reachable_accounts from tier_segments order by owner_id").fetchall()
-    by_owner: dict[str, dict[str, tuple[int, int]]] = {}
-    for owner, tier, accounts, reachable in rows:
-        by_owner.setdefault(owner, {})[tier] = (accounts, reachable)
-    return _table(
+    rows = con.execute(
+        "select owner_name, owner_issue, tier, accounts, reachable_accounts from tier_segments order by owner_name, owner_id"
+    ).fetchall()
+    by_owner: dict[tuple[str, str | None], dict[str, tuple[int, int]]] = {}
+    for owner, issue, tier, accounts, reachable in rows:
+        by_owner.setdefault((owner, issue), {})[tier] = (accounts, reachable)
+    left = [owner for owner, issue in by_owner if issue]
+    note = (
+        f"<p class=no>{len(left)} owner{'s' if len(left) != 1 else ''} left the CRM: reassign their accounts "
+        f"({_text(', '.join(left))}).</p>"
+        if left
+        else ""
+    )
+    return note + _table(
         ["owner", *(LABELS[t] for t in TIERS), "tier 1 reachable"],
         [
-            [_text(owner), *(f"{tiers.get(t, (0, 0))[0]:,}" for t in TIERS), f"{tiers.get('tier_1', (0, 0))[1]:,}"]
-            for owner, tiers in by_owner.items()
+            [
+                _text(owner) + (f" <span class=no>{_text(issue)}</span>" if issue else ""),
+                *(f"{tiers.get(t, (0, 0))[0]:,}" for t in TIERS),
+                f"{tiers.get('tier_1', (0, 0))[1]:,}",
+            ]
+            for (owner, issue), tiers in by_owner.items()
         ],
     )
 

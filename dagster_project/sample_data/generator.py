@@ -33,6 +33,7 @@ SOURCES = (
     "technographics",
     "intent",
     "email_verifications",
+    "crm_users",
 )
 
 

@@ -176,6 +176,18 @@ _VERIFICATIONS = """
     order by contact_id
 """
 
+# The account owners (the 12 user ids accounts are given), as Salesforce's User export writes them; the
+# last has left the company since.
+_USERS = """
+    select abm_salesforce_id('0055g' || lpad(cast(k as varchar), 10, '0')) as "Id",
+           pick(first_names(), 'ufn', k) || ' ' || pick(last_names(), 'uln', k) as "Name",
+           pick(first_names(), 'ufn', k) as "FirstName", pick(last_names(), 'uln', k) as "LastName",
+           lower(pick(first_names(), 'ufn', k) || '.' || pick(last_names(), 'uln', k)) || '@example-vendor.com' as "Email",
+           k < 11 as "IsActive"
+    from range(12) t(k)
+    order by k
+"""
+
 LAYOUTS: dict[str, dict[str, Layout]] = {
     "crm_accounts": {
         "salesforce": Layout("Account.csv", f"select {_SF_ACCOUNT_COLUMNS} from ({_CRM_ACCOUNTS})"),
@@ -314,6 +326,9 @@ LAYOUTS: dict[str, dict[str, Layout]] = {
     "email_verifications": {
         "neverbounce": Layout("verifier_results.csv", _VERIFICATIONS),
     },
+    "crm_users": {
+        "salesforce": Layout("User.csv", _USERS),
+    },
 }
 
 
@@ -340,4 +355,6 @@ def layouts_for(source: str, k: int, export_date: dt.date) -> list[str]:
         return weekly + ["first_party"]
     if source == "email_verifications":
         return ["neverbounce"] if k % 7 == 0 else []
+    if source == "crm_users":
+        return ["salesforce"] if k % 7 == 0 else []
     raise ValueError(f"unknown source {source!r}")

@@ -1,10 +1,15 @@
 -- The final tier per account and date: the explained tier with its play (a tier 2 cluster's own
--- play first) and the tier the day before.
+-- play first), its owner by name, and the tier the day before.
 with explained as (
     select * from {{ ref('int_account_tiers_explained') }}
 ),
 
 plays as ({{ plays_values() }}),
+
+-- who an owner id is, as the CRM's user export on or before the date says
+users as (
+    select * from {{ ref('int_users_snapshotted') }}
+),
 
 with_plays as (
     select
@@ -20,7 +25,10 @@ with_plays as (
         coalesce(cluster_plays.play_channels, tier_plays.play_channels) as play_channels,
         coalesce(cluster_plays.play_cadence, tier_plays.play_cadence) as play_cadence,
         coalesce(cluster_plays.play_owner_role, tier_plays.play_owner_role) as play_owner_role,
-        coalesce(cluster_plays.play_sla_days, tier_plays.play_sla_days) as play_sla_days
+        coalesce(cluster_plays.play_sla_days, tier_plays.play_sla_days) as play_sla_days,
+        coalesce(users.user_name, explained.owner_id) as owner_name,
+        users.is_active as is_owner_active,
+        case when not users.is_active then 'owner left: reassign' end as owner_issue
     from explained
     left join plays as tier_plays
         on explained.tier = tier_plays.play_key
@@ -28,6 +36,10 @@ with_plays as (
         on
             cluster_plays.play_key = 'tier_2:' || explained.trigger_cluster
             and explained.tier = 'tier_2'
+    left join users
+        on
+            explained.score_date = users.score_date
+            and explained.owner_id = users.user_id
 ),
 
 changes as (

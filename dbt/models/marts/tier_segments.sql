@@ -7,6 +7,8 @@ final as (
     select
         as_of_date,
         coalesce(owner_id, 'unassigned') as owner_id,
+        coalesce(max(owner_name), 'unassigned') as owner_name,
+        max(owner_issue) as owner_issue,
         tier,
         count(*) as accounts,
         sum(case when is_reachable then 1 else 0 end) as reachable_accounts

@@ -13,6 +13,7 @@ changes as (
         account_id,
         account_name,
         owner_id,
+        owner_name,
         previous_tier as from_tier,
         tier as to_tier,
         case
