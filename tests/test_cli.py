@@ -56,11 +56,22 @@ def test_the_summary_names_the_optional_sources_that_never_landed(data_dir, samp
 def test_a_run_prints_its_summary_and_leaves_dbts_log_in_the_data_folder(published_yesterday):
     from tests.conftest import SAMPLE_END
 
+    # a contacts export delivered again with one row a date nobody can read, and a spreadsheet's blank rows
+    (contacts,) = (published_yesterday / "landing" / "crm_contacts" / SAMPLE_END.isoformat()).iterdir()
+    lines = contacts.read_text().splitlines()
+    header, first = lines[0].split(","), lines[1].split(",")
+    first[header.index("LastActivityDate")] = "sometime in May"
+    contacts.write_text("\n".join([lines[0], ",".join(first), *lines[2:], "," * (len(header) - 1)]) + "\n")
     result = subprocess.run([ABM, "run", "--date", SAMPLE_END.isoformat()], capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     assert f"Account tiers as of {SAMPLE_END}" in result.stdout
-    # progress while it works, a line per step: the exports were loaded by the session's fixture
+    # progress while it works, a line per step: the other exports were loaded by the session's fixture
     assert "raw/crm_accounts: nothing new to load" in result.stdout and "published_tiers done" in result.stdout
+    rejects = f"raw/_rejects/crm_contacts/export_date={SAMPLE_END}/"
+    assert f"raw/crm_contacts: {len(lines) - 2:,} rows loaded, 1 rejected: {rejects}" in result.stdout
+    assert f"crm_contacts: 1 rows rejected and not scored, kept in {rejects}" in result.stderr  # a warning in the last lines
+    quality = (published_yesterday / "reports" / "data_quality_latest.html").read_text()
+    assert "1 rows rejected and not scored" in quality and "Rows left out at load" in quality and "1 blank line" in quality
     assert "START sql" not in result.stdout + result.stderr  # dbt's line per model went to the log
     assert "[tier_change]" not in result.stderr  # tier changes are news, not warnings
     (log,) = (published_yesterday / "logs").glob(f"run-{SAMPLE_END}-*.log")

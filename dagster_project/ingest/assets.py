@@ -17,6 +17,7 @@ from dagster_project.ingest.loader import load_pending, partition_dir
 from dagster_project.ingest.schemas import SCHEMAS
 from dagster_project.partitions import TRANSIENT_FAILURE_RETRIES, as_of_range, daily_partitions
 from dagster_project.quality.gx_suites import prepare_in_background
+from dagster_project.quality.report import record_loads
 from dagster_project.resources import DataFolder
 from dagster_project.runs import ensure_free
 from dagster_project.settings import mappings_file_path
@@ -58,6 +59,21 @@ def build_ingest_asset(source: str) -> AssetsDefinition:
                 f"({', '.join(f'{f.file} as {f.mapping}' for f in result.files)})" + (f"; {skipped}" if skipped else "")
             )
         rejected_in = [rejects_folder(locations, source, r.export_date) for r in loaded if r.rejects]
+        left_out = [
+            {
+                "export_date": r.export_date,
+                "file": f.file,
+                "rows": f.rows,
+                "rejects": f.rejects,
+                "skipped": f.skipped,
+                "rejects_in": rejects_folder(locations, source, r.export_date),
+            }
+            for r in loaded
+            for f in r.files
+            if f.rejects or f.skipped
+        ]
+        if left_out:
+            record_loads(locations.reports, context.run.run_id, source, left_out)
         metadata = {
             "exports_loaded": len(loaded),
             "exports_unchanged": len(results) - len(loaded),

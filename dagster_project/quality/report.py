@@ -25,13 +25,30 @@ def shown(outcome: SuiteOutcome) -> dict:
 
 def record_outcome(reports_dir: Path, run_id: str, outcome: SuiteOutcome, set_aside: list[dict] = ()) -> Path:
     """Store one suite's outcome for the run and re-render the run's page (with the exports set aside
-    in quarantine); returns the page's path."""
+    in quarantine and the rows the run's loads left out); returns the page's path."""
     run_dir = reports_dir / "quality" / run_id
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / f"{outcome.suite}.json").write_text(json.dumps(shown(outcome), default=str, indent=1))
+    return _render_run(reports_dir, run_id, list(set_aside))
+
+
+def record_loads(reports_dir: Path, run_id: str, source: str, files: list[dict]) -> None:
+    """The files of a source's exports the run loaded that left rows out (rejected, or skipped as
+    blank, totals, title or footer lines): {export_date, file, rows, rejects, skipped, rejects_in}."""
+    folder = reports_dir / "quality" / run_id / LOADS
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{source}.json").write_text(json.dumps(files, default=str, indent=1))
+
+
+LOADS = "loads"
+
+
+def _render_run(reports_dir: Path, run_id: str, set_aside: list[dict]) -> Path:
+    run_dir = reports_dir / "quality" / run_id
     outcomes = [json.loads(p.read_text()) for p in sorted(run_dir.glob("*.json"))]
+    loads = {p.stem: json.loads(p.read_text()) for p in sorted((run_dir / LOADS).glob("*.json"))}
     page = run_dir / "index.html"
-    page.write_text(render(run_id, outcomes, list(set_aside)))
+    page.write_text(render(run_id, outcomes, set_aside, loads))
     latest = latest_report(reports_dir)
     tmp = latest.with_suffix(".tmp")
     tmp.write_text(page.read_text())
@@ -39,8 +56,8 @@ def record_outcome(reports_dir: Path, run_id: str, outcome: SuiteOutcome, set_as
     return page
 
 
-def render(run_id: str, outcomes: list[dict], set_aside: list[dict] = ()) -> str:
-    sections = [_summary(outcomes)] + ([_set_aside(set_aside)] if set_aside else [])
+def render(run_id: str, outcomes: list[dict], set_aside: list[dict] = (), loads: dict[str, list[dict]] | None = None) -> str:
+    sections = [_summary(outcomes, loads or {})] + ([_set_aside(set_aside)] if set_aside else []) + ([_loads(loads)] if loads else [])
     for outcome in outcomes:
         failed = [o for o in outcome["outcomes"] if not o["success"]]
         status = "passed" if not failed else ("BLOCKED" if any(o["blocking"] for o in failed) else "warnings")
@@ -74,19 +91,47 @@ td,th{{border:1px solid #ddd;padding:4px 8px;font-size:13px;text-align:left}}tr.
 RAW_TABLE = re.compile(r"raw/(?P<source>\w+)/export_date=(?P<day>[\d-]+)")
 
 
-def _summary(outcomes: list[dict]) -> str:
+def _summary(outcomes: list[dict], loads: dict[str, list[dict]]) -> str:
     """In plain words, first: did the run's data pass, what is wrong where, and what to do."""
     problems = [(outcome, item) for outcome in outcomes for item in outcome["outcomes"] if not item["success"]]
     blocking = [(outcome, item) for outcome, item in problems if item["blocking"]]
-    if not problems:
+    rejected = [(source, load) for source, files in loads.items() for load in files if load["rejects"]]
+    if not problems and not rejected:
         return f"<p class='passed'><b>All {len(outcomes)} checks passed</b>: the data is fit to publish.</p>"
     verdict = (
         "<b>The publish was stopped</b>: the problems marked <i>blocking</i> stop it, and the previous tiers stay served."
         if blocking
         else "<b>Nothing here stops the publish</b>; the warnings below are worth a look."
     )
+    said = [
+        f"<li><i>{'blocking' if any(o['blocking'] for o in outcome['outcomes'] if not o['success']) else 'warning'}</i>: "
+        f"{html.escape(outcome['explanation'])}</li>"
+        for outcome in outcomes
+        if outcome.get("explanation") and any(not o["success"] for o in outcome["outcomes"])
+    ]
+    said += [
+        f"<li><i>warning</i>: {html.escape(source)} {html.escape(load['export_date'])} {html.escape(load['file'])}: "
+        f"{load['rejects']:,} rows rejected and not scored, kept in {html.escape(load['rejects_in'])}</li>"
+        for source, load in rejected
+    ]
     items = "".join(f"<li>{_plain(outcome, item)}</li>" for outcome, item in blocking + [p for p in problems if p not in blocking])
-    return f"<h2>Summary</h2><p>{verdict}</p><ul>{items}</ul>"
+    return f"<h2>Summary</h2><p>{verdict}</p><ul>{''.join(said)}{items}</ul>"
+
+
+def _loads(loads: dict[str, list[dict]]) -> str:
+    rows = "".join(
+        f"<tr><td>{html.escape(source)}</td><td>{html.escape(load['export_date'])}</td><td>{html.escape(load['file'])}</td>"
+        f"<td>{load['rows']:,}</td><td>{load['rejects']:,}</td><td>{html.escape(load['skipped'] or '')}</td>"
+        f"<td>{html.escape(load['rejects_in'] if load['rejects'] else '')}</td></tr>"
+        for source, files in loads.items()
+        for load in files
+    )
+    return (
+        "<h2>Rows left out at load</h2><p>Rows of this run's exports that were rejected (with the reason, in the "
+        "rejects folder; <code>abm inspect</code> shows them) or skipped as not data.</p>"
+        "<table><tr><th>source</th><th>export date</th><th>file</th><th>rows loaded</th><th>rejected</th>"
+        f"<th>skipped</th><th>rejects in</th></tr>{rows}</table>"
+    )
 
 
 def _plain(outcome: dict, item: dict) -> str:
