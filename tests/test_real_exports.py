@@ -444,3 +444,15 @@ def test_user_exports_from_salesforce_and_hubspot_name_the_owners(locations):
     columns = "user_id, user_name, first_name, last_name, is_active, is_archived"
     assert raw(locations, "crm_users", columns=columns)[1] == ("0055g00000Own02AAB", "Tomás Ortega", "Tomás", "Ortega", False, None)
     assert raw(locations, "crm_users", DAY + dt.timedelta(days=1), columns)[1] == ("51234568", None, "Kofi", "Mensah", None, True)
+
+
+def test_a_csv_the_reader_cannot_split_is_refused_naming_the_cause_not_echoing_the_line(locations):
+    write_text(
+        locations.landing / "crm_accounts" / DAY.isoformat() / "Account.csv",
+        "Id,Name,Website\n001A,Acme,acme.com\n002B," + "x" * 3_000_000 + ",b.io\n",
+    )
+    with pytest.raises(ExportRejected) as error:
+        load_export(locations, "crm_accounts", DAY, None)
+    message = str(error.value)
+    assert "a line is longer than the reader allows" in message and "Maximum line size of 2000000 bytes exceeded" in message
+    assert "xxxxxxxx" not in message and len(message) < 500

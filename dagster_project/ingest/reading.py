@@ -129,7 +129,7 @@ def _describe(con: duckdb.DuckDBPyConnection, path: Path, kind: str, reader: str
         con.execute(f"create or replace temp view {VIEW} as select * from {reader}")
         described = con.execute(f"describe {VIEW}").fetchall()
     except duckdb.Error as error:
-        raise UnreadableFile(first_line(error)) from error
+        raise UnreadableFile(csv_error_cause(error)) from error
     header = [row[0] for row in described]
     json_columns = {row[0] for row in described if row[1] == "JSON"}
     return SourceFile(path, kind, header, json_columns, reader=reader, **extra)
@@ -303,8 +303,9 @@ def csv_error_cause(error: Exception) -> str:
     first = first_line(error)
     cause = next((said for words, said in CSV_ERROR_CAUSES if words in text.lower()), None)
     said = [line.strip() for line in text.splitlines()[1:] if line.strip()]
-    detail = next((line for line in said if not line.lower().startswith(("original line", "possible"))), "")
-    return "; ".join(part for part in (first, cause or detail) if part)
+    # DuckDB's own sentence of the cause; never the line it quotes, which may hold anything
+    detail = next((line for line in said if not line.lower().startswith(("original line", "possible", "file ="))), "")
+    return "; ".join(part for part in (first, cause, detail) if part)
 
 
 def sql_string(value: str) -> str:
