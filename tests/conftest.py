@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
@@ -81,6 +82,14 @@ def published_yesterday(data_dir, sample_published_yesterday) -> Path:
     """The data folder (exports, raw data, warehouse, Dagster instance) after a run of PREVIOUS_DAY."""
     shutil.copytree(sample_published_yesterday, data_dir, symlinks=True, dirs_exist_ok=True)
     return data_dir
+
+
+def wait_for(condition, what: str, timeout: float = 300) -> None:
+    """Wait on a condition, never a fixed time: polls until it holds, or fails naming what it waited for."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.1)
 
 
 def write_text(path: Path, text: str, encoding: str = "utf-8") -> Path:

@@ -14,7 +14,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -22,7 +21,7 @@ import pytest
 from dagster_project.cli import run_job
 from dagster_project.ingest.loader import ExportRejected, load_export, load_pending
 from dagster_project.settings import REPO_ROOT, paths
-from tests.conftest import PREVIOUS_DAY, SAMPLE_END, write_text
+from tests.conftest import PREVIOUS_DAY, SAMPLE_END, wait_for, write_text
 
 ABM = str(Path(sys.executable).with_name("abm"))
 
@@ -50,15 +49,6 @@ def start_run(day: dt.date, pause_at: str | None = None) -> subprocess.Popen:
     return subprocess.Popen(
         [ABM, "run", "--date", day.isoformat()], env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
-
-
-def wait_for(condition, what: str, timeout: float = 300) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def processes() -> dict[int, tuple[int, list[bytes]]]:
@@ -95,6 +85,10 @@ def dbt_running_under(root: int) -> bool:
     return any(any(os.path.basename(arg) == b"dbt" for arg in args[:2]) and b"build" in args for args in descendants(root).values())
 
 
+def dbt_built_a_model() -> bool:
+    return any("OK created sql" in log.read_text(errors="replace") for log in paths().dbt_target.glob("run-*/dbt.log"))
+
+
 def assert_recovers() -> None:
     result = run_job(SAMPLE_END)
     assert result.success
@@ -129,7 +123,7 @@ def test_killed_during_dbt(published_yesterday):
     published_before = published_state()
     run = start_run(SAMPLE_END)
     wait_for(lambda: dbt_running_under(run.pid), "dbt to start")
-    time.sleep(3)
+    wait_for(dbt_built_a_model, "dbt to build its first model")  # killed mid-build, tables half replaced
     kill(run)
     assert published_state() == published_before
     assert_recovers()
@@ -253,10 +247,10 @@ def test_the_same_export_delivered_twice_changes_nothing(data_dir):
         out.write(GOOD)
     load_export(paths(), "crm_accounts", DAY, None)
     before = tree_digest(paths().raw / "crm_accounts")
-    content = path.read_bytes()
+    content, delivered = path.read_bytes(), path.stat().st_mtime_ns
     path.unlink()
-    time.sleep(0.01)
-    path.write_bytes(content)  # delivered again: same bytes, a new file
+    path.write_bytes(content)  # delivered again: same bytes, a new file, a later time
+    os.utime(path, ns=(delivered + 1_000_000, delivered + 1_000_000))
     result = load_export(paths(), "crm_accounts", DAY, None)
     assert not result.skipped and result.rows == 2
     assert tree_digest(paths().raw / "crm_accounts") == before

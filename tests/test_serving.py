@@ -15,7 +15,7 @@ import pytest
 from dagster_project.cli import run_job
 from dagster_project.publish.serving import PUBLISHED_TABLES, build_version, published_docs, switch_to
 from dagster_project.settings import paths
-from tests.conftest import PREVIOUS_DAY, SAMPLE_END
+from tests.conftest import PREVIOUS_DAY, SAMPLE_END, wait_for
 
 # A BI tool over SQLAlchemy, in its own process: either one long-lived read-only connection
 # ("held"), or a connection opened and closed for every query ("fresh").
@@ -41,12 +41,20 @@ READER = textwrap.dedent(
                 with engine.connect() as connection:
                     row = connection.execute(query).one()
             results.append([mode, *map(str, row)])
+            with open(out + ".seen", "a") as seen:  # what the test waits on
+                seen.write(str(row[0]) + "\n")
         except Exception as error:
             errors.append(f"{mode}: {error}")
         time.sleep(0.02)
     json.dump({"results": results, "errors": errors}, open(out, "w"))
     """
 )
+
+
+def seen_dates(out) -> set[str]:
+    """The dates a reader process has read so far (it appends each to <out>.seen)."""
+    seen = out.with_name(out.name + ".seen")
+    return set(seen.read_text().split()) if seen.exists() else set()
 
 
 def test_readers_see_old_or_new_tiers_never_a_mix_and_are_never_refused(published_yesterday, tmp_path):
@@ -58,9 +66,10 @@ def test_readers_see_old_or_new_tiers_never_a_mix_and_are_never_refused(publishe
         mode: subprocess.Popen([sys.executable, str(script), f"duckdb:///{serving}", str(tmp_path / f"{mode}.json"), str(stop), mode])
         for mode in ("held", "fresh")
     }
-    time.sleep(4)
+    for mode in readers:
+        wait_for(lambda mode=mode: seen_dates(tmp_path / f"{mode}.json"), f"the {mode} reader's first read")
     assert run_job(SAMPLE_END).success
-    time.sleep(2)
+    wait_for(lambda: str(SAMPLE_END) in seen_dates(tmp_path / "fresh.json"), "the fresh reader to read the new version")
     stop.touch()
     reads = {"results": [], "errors": []}
     for mode, reader in readers.items():
@@ -91,20 +100,30 @@ POOLED_READER = textwrap.dedent(
         with engine.connect() as connection:
             results.append(["pooled", time.time(), connection.execute(query).scalar()])
         results.append(["held", time.time(), held.execute(query).scalar()])
+        with open(out + ".seen", "a") as seen, open(out + ".times", "a") as times:  # what the test waits on
+            seen.write(str(results[-2][2]) + "\n")
+            times.write(json.dumps(results[-2]) + "\n")
         time.sleep(0.05)
     json.dump(results, open(out, "w"))
     """
 )
 
 
+def read_so_far(out) -> list[tuple[str, float, str]]:
+    """The pooled reader's reads so far, as (kind, time, date) from its progress file."""
+    seen = out.with_name(out.name + ".times")
+    return [tuple(json.loads(line)) for line in seen.read_text().splitlines()] if seen.exists() else []
+
+
 def test_a_pooled_reader_sees_each_refresh_within_its_recycle_time(published_yesterday, tmp_path):
     script, out, stop = tmp_path / "pooled.py", tmp_path / "pooled.json", tmp_path / "stop"
     script.write_text(POOLED_READER)
     reader = subprocess.Popen([sys.executable, str(script), f"duckdb:///{paths().serving_db}", str(out), str(stop)])
-    time.sleep(4)
+    wait_for(lambda: seen_dates(out), "the pooled reader's first read")
     assert run_job(SAMPLE_END).success
     published_at = time.time()
-    time.sleep(4)
+    # the pool recycles its connections after a second: within a few, every read is of the new version
+    wait_for(lambda: any(kind == "pooled" and at > published_at + 2 for kind, at, _ in read_so_far(out)), "reads after the recycle")
     stop.touch()
     assert reader.wait(timeout=120) == 0
     results = json.loads(out.read_text())
