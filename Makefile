@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint install prepare ui screenshots clean
+.PHONY: demo test test-slow lint install prepare ui screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -29,6 +29,10 @@ lint: install
 
 test: prepare lint
 	$(BIN)/python -m pytest
+
+# The slow end-to-end suites (marked `slow`), which CI runs after `make test`.
+test-slow: prepare
+	$(BIN)/python -m pytest -m slow
 
 # The README's pictures of the tier report and the data-quality report, from the demo's data folder.
 screenshots: prepare

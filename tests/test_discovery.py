@@ -47,6 +47,7 @@ def features_by_information_value(con) -> list[str]:
     return [feature for (feature,) in rows]
 
 
+@pytest.mark.slow
 def test_the_planted_icp_ranks_on_top_on_at_least_nine_of_ten_seeds(tmp_path, monkeypatch):
     found = {}
     for seed in SEEDS:

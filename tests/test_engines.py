@@ -85,6 +85,7 @@ def whatif_on(locations: Paths, monkeypatch) -> WhatIf:
     return run_whatif(locations, locations.data_dir / "rules" / "scoring.yml")
 
 
+@pytest.mark.slow
 def test_duckdb_and_spark_build_the_same_tables(sample_loaded, tmp_path, monkeypatch):
     on_duckdb = run_on("duckdb", sample_loaded, tmp_path / "duckdb", monkeypatch)
     on_spark = run_on("spark", sample_loaded, tmp_path / "spark", monkeypatch)

@@ -107,6 +107,7 @@ def redeliver(day) -> None:
     accounts.write_bytes(accounts.read_bytes().replace(b"Software", b"Software "))
 
 
+@pytest.mark.slow
 def test_killed_during_ingest(published_yesterday):
     raw_before, published_before = tree_digest(paths().raw), published_state()
     redeliver(PREVIOUS_DAY)  # a changed export that was already loaded must not half-replace the old one
@@ -119,6 +120,7 @@ def test_killed_during_ingest(published_yesterday):
     assert_recovers()
 
 
+@pytest.mark.slow
 def test_killed_during_dbt(published_yesterday):
     published_before = published_state()
     run = start_run(SAMPLE_END)
@@ -129,6 +131,7 @@ def test_killed_during_dbt(published_yesterday):
     assert_recovers()
 
 
+@pytest.mark.slow
 def test_killed_during_publish(published_yesterday):
     published_before = published_state()
     run = start_run(SAMPLE_END, pause_at="publish")
@@ -344,6 +347,7 @@ def small_disk(tmp_path):
 
 
 # 3 MB free: Dagster's own SQLite storage is the first to fail; 9 MB: dbt's warehouse.
+@pytest.mark.slow
 @pytest.mark.parametrize("left_free", [3_000_000, 9_000_000])
 def test_a_full_disk_says_so_in_one_line_and_the_next_run_recovers(small_disk, monkeypatch, left_free):
     import shutil as disk_tools

@@ -60,6 +60,7 @@ def landed_30(data_dir, thirty_days):
     return data_dir
 
 
+@pytest.mark.slow
 def test_backfills_in_any_order_give_the_same_history_as_nightly_runs(landed_30):
     for day in DATES:
         run_dbt(day, day)

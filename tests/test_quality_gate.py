@@ -10,6 +10,7 @@ import sys
 
 import duckdb
 import pandas as pd
+import pytest
 
 from dagster_project.cli import run_job
 from dagster_project.settings import REPO_ROOT, paths
@@ -264,3 +265,18 @@ def test_uniqueness_in_duckdb_finds_the_rows_examples_and_verdict_gx_finds(tmp_p
         assert in_duckdb(expectation, f"{tmp_path}/*.parquet") == in_gx
         verdicts.add(in_gx.success)
     assert verdicts == {True, False}  # `mostly` let one through and not another
+
+
+@pytest.mark.slow
+def test_a_small_books_first_backfill_publishes_every_date_without_accepting_a_change(data_dir):
+    from dagster_project.sample_data.generator import SampleSpec, generate
+
+    spec = SampleSpec(accounts=40, days=21, seed=11, end_date=SAMPLE_END)
+    generate(spec, paths().landing)
+    first, last = spec.export_dates[0], spec.export_dates[-1]
+    result = run_job(first, last)
+    assert result.success, failed_checks(result)
+    with duckdb.connect(str(paths().serving_db), read_only=True) as con:
+        dates = con.execute("select count(distinct as_of_date) from account_tier_history").fetchone()[0]
+        judged = con.execute("select count(distinct as_of_date), count(*) from tier_movement_checks").fetchone()
+    assert dates == 21 and judged[0] == 20  # every date after the first judged against its neighbour

@@ -103,6 +103,7 @@ def test_a_window_ending_on_a_date_the_history_skips_is_refused(tmp_path):
     assert prepare(locations, dt.date(2026, 10, 1), dt.date(2026, 10, 3)).baseline.exists()
 
 
+@pytest.mark.slow
 def test_a_candidate_on_the_planted_icp_lifts_tier_1_and_a_random_one_does_not(data_dir, tmp_path, capsys):
     """A week of history on a sample with a planted ICP, and the deals of the two weeks after it: tier 1
     by the planted traits wins beyond the noise, tier 1 by country (noise in the sample) does not."""
