@@ -42,7 +42,7 @@ READER = textwrap.dedent(
                     row = connection.execute(query).one()
             results.append([mode, *map(str, row)])
             with open(out + ".seen", "a") as seen:  # what the test waits on
-                seen.write(str(row[0]) + "\n")
+                seen.write(str(row[0]) + "\\n")
         except Exception as error:
             errors.append(f"{mode}: {error}")
         time.sleep(0.02)
@@ -101,8 +101,8 @@ POOLED_READER = textwrap.dedent(
             results.append(["pooled", time.time(), connection.execute(query).scalar()])
         results.append(["held", time.time(), held.execute(query).scalar()])
         with open(out + ".seen", "a") as seen, open(out + ".times", "a") as times:  # what the test waits on
-            seen.write(str(results[-2][2]) + "\n")
-            times.write(json.dumps(results[-2]) + "\n")
+            seen.write(str(results[-2][2]) + "\\n")
+            times.write(json.dumps(results[-2]) + "\\n")
         time.sleep(0.05)
     json.dump(results, open(out, "w"))
     """

@@ -372,35 +372,9 @@ def _load_file(
     export_date: dt.date,
     scratch: Path,
     index: int,
+    encoding: str | None = None,
 ) -> FileResult:
-    try:
-        return _load_file_as(con, schema, mappings, path, export_date, scratch, index, encoding=None)
-    except LaterBytesNotUtf8:
-        # the first 64 KiB read as UTF-8 and a later line did not: decide on the whole file
-        return _load_file_as(con, schema, mappings, path, export_date, scratch, index, encoding=whole_file_encoding(path))
-
-
-class LaterBytesNotUtf8(Exception):
-    """A CSV sniffed as UTF-8 whose later lines are not."""
-
-
-def whole_file_encoding(path: Path) -> str:
-    try:
-        return text_encoding(path, sample_bytes=None)
-    except UnreadableFile as error:
-        raise ExportRejected(f"{path}: cannot be read: {error}") from error
-
-
-def _load_file_as(
-    con: duckdb.DuckDBPyConnection,
-    schema: SourceSchema,
-    mappings: list[Mapping],
-    path: Path,
-    export_date: dt.date,
-    scratch: Path,
-    index: int,
-    encoding: str | None,
-) -> FileResult:
+    """One file of an export parsed into the scratch folder; `encoding` overrides the one sniffed."""
     try:
         source = open_source(con, path, scratch, known_headers({schema.name: mappings}, [schema.name]), encoding)
     except EmptyFile as error:
@@ -426,8 +400,9 @@ def _load_file_as(
     )
     counts = _counts(con, schema, plan)
     malformed = malformed_lines(con, source)
-    if source.encoding == "utf-8" and any(is_encoding_error(why) for _, why, _ in malformed):
-        raise LaterBytesNotUtf8()
+    if encoding is None and any(is_encoding_error(why) for _, why, _ in malformed):
+        # its first 64 KiB read as UTF-8 and a later line did not: read it again, as the whole file is
+        return _load_file(con, schema, mappings, path, export_date, scratch, index, whole_file_encoding(path))
     total = counts["rows"] + len(malformed)
     if total == 0 and not schema.events:
         raise ExportRejected(f"{path}: the file has a header but no data rows")
@@ -462,6 +437,13 @@ def _load_file_as(
         blank_lines=counts["blank"],
         total_rows=counts["total"],
     )
+
+
+def whole_file_encoding(path: Path) -> str:
+    try:
+        return text_encoding(path, sample_bytes=None)
+    except UnreadableFile as error:
+        raise ExportRejected(f"{path}: cannot be read: {error}") from error
 
 
 def _counts(con: duckdb.DuckDBPyConnection, schema: SourceSchema, plan: FilePlan) -> dict[str, int]:

@@ -102,15 +102,7 @@ def build_version(warehouse: Path, published: Path, tables: tuple[str, ...] = PU
             _copy_table(con, table, dates if appended else set())
             counts[table] = con.execute(f"select count(*) from main.{table}").fetchone()[0]
             _write_parquet(con, table, building / "parquet", previous and previous / "parquet", dates)
-        # the catalog changes in one transaction: alone, each comment cost a commit of the file
-        con.execute("begin")
-        for table in tables:
-            _comment(con, table, docs.get(table))
-        _create_bi_views(con, tables, docs)
-        con.execute("commit")
-        con.execute("use memory")
-        con.execute("detach warehouse")
-        con.execute("detach serving")
+        _document_and_detach(con, tables, docs)
     folder = versions / stamp
     building.rename(folder)
     return Version(folder, counts)
@@ -142,17 +134,23 @@ def build_version_adding(warehouse: Path, published: Path, tables: tuple[str, ..
             _copy_table(con, table, set())
             counts[table] = con.execute(f"select count(*) from main.{table}").fetchone()[0]
             _write_parquet(con, table, building / "parquet", None, set())
-        con.execute("begin")
-        for table in tables:
-            _comment(con, table, docs.get(table))
-        _create_bi_views(con, tables, docs)
-        con.execute("commit")
-        con.execute("use memory")
-        con.execute("detach warehouse")
-        con.execute("detach serving")
+        _document_and_detach(con, tables, docs)
     folder = versions / building.name.removeprefix(BUILDING)
     building.rename(folder)
     return Version(folder, counts)
+
+
+def _document_and_detach(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...], docs: dict) -> None:
+    """The tables' comments and their bi views, then the serving file and the warehouse closed."""
+    # the catalog changes in one transaction: alone, each comment cost a commit of the file
+    con.execute("begin")
+    for table in tables:
+        _comment(con, table, docs.get(table))
+    _create_bi_views(con, tables, docs)
+    con.execute("commit")
+    con.execute("use memory")
+    con.execute("detach warehouse")
+    con.execute("detach serving")
 
 
 def _stamp() -> str:

@@ -147,6 +147,12 @@ def read_warehouse(locations: Paths, query: str) -> pd.DataFrame:
         return query_frame(con, query)
 
 
+def read_run_dates(locations: Paths, table: str, columns: tuple[str, ...], start: dt.date, end: dt.date) -> pd.DataFrame:
+    """A per-date mart's rows of the run's as-of dates, in the columns' order."""
+    query = f"select {', '.join(columns)} from {table} where as_of_date between '{start}' and '{end}' order by {', '.join(columns[:2])}"
+    return read_warehouse(locations, query)
+
+
 @asset_check(
     asset=AssetKey(["account_tiers"]),
     name="account_tiers_suite",
@@ -171,11 +177,7 @@ def account_tiers_check(context: AssetCheckExecutionContext, data_folder: DataFo
 )
 def account_tiers_gate(context: AssetCheckExecutionContext, data_folder: DataFolder, rules: ScoringRules) -> AssetCheckResult:
     as_of_start, as_of_end = as_of_range(context)
-    frame = read_warehouse(
-        data_folder.paths,
-        f"select {', '.join(GATE_COLUMNS)} from tier_metrics "
-        f"where as_of_date between '{as_of_start}' and '{as_of_end}' order by as_of_date",
-    )
+    frame = read_run_dates(data_folder.paths, "tier_metrics", GATE_COLUMNS, as_of_start, as_of_end)
     if frame.empty:
         frame = pd.DataFrame([{column: 0 for column in GATE_COLUMNS} | {"as_of_date": as_of_end}])
     scoring = rules.load()
@@ -211,11 +213,7 @@ def account_tiers_gate(context: AssetCheckExecutionContext, data_folder: DataFol
 )
 def tier_movement_gate(context: AssetCheckExecutionContext, data_folder: DataFolder) -> AssetCheckResult:
     as_of_start, as_of_end = as_of_range(context)
-    frame = read_warehouse(
-        data_folder.paths,
-        f"select {', '.join(MOVE_COLUMNS)} from tier_movement_checks "
-        f"where as_of_date between '{as_of_start}' and '{as_of_end}' order by as_of_date, move",
-    )
+    frame = read_run_dates(data_folder.paths, "tier_movement_checks", MOVE_COLUMNS, as_of_start, as_of_end)
     accepted = context.run.tags.get(ACCEPT_CHANGE_TAG)
     # a change someone accepted for this run, with a reason recorded on the run, is not bounded
     parameters = {"moves_allowed_beyond_limit": float("inf") if accepted else 0}
