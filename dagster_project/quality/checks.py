@@ -219,7 +219,9 @@ def tier_movement_gate(context: AssetCheckExecutionContext, data_folder: DataFol
     parameters = {"moves_allowed_beyond_limit": float("inf") if accepted else 0}
     outcome = validate("tier_movement_gate", f"tier_movement_checks {as_of_start}..{as_of_end}", frame[["moved_beyond_limit"]], parameters)
     beyond = frame[frame["moved_beyond_limit"] > 0]
-    findings = [describe_move(row) for row in beyond.itertuples()]
+    # the move furthest beyond its limit first: a lost column moves firmographics most, tiers follow
+    furthest_first = beyond.assign(beyond_by=beyond["moved"] / beyond["move_limit"]).sort_values("beyond_by", ascending=False)
+    findings = [describe_move(row) for row in furthest_first.itertuples()]
     if findings and not accepted:
         causes = likely_causes(data_folder.paths, beyond)
         outcome.explanation = "; ".join(findings + causes) + f". {ACCEPT_HINT}"

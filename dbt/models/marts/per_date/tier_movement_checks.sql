@@ -25,8 +25,8 @@ moves as (
             as_of_date,
             cast({{ sql_literal(move) }} as {{ dbt.type_string() }}) as move,
             cast({{ sql_literal(description) }} as {{ dbt.type_string() }}) as description,
-            {{ moved }} as moved,
-            {{ compared }} as compared,
+            cast({{ moved }} as bigint) as moved,
+            cast({{ compared }} as bigint) as compared,
             cast({{ settings['expected_share'] }} as double) as expected_share,
             {{ settings['min_accounts'] | int }} as min_moved
         from metrics
