@@ -24,12 +24,13 @@ import duckdb
 
 from dagster_project.ingest.loader import loaded_sources
 from dagster_project.settings import DBT_PROJECT_DIR, Paths, pii_secret, publish_contact_names, publish_emails
+from dagster_project.tiers import TIERS, WORKED_TIERS
 from dagster_project.transform.assets import WHATIF_TAG
 from dagster_project.transform.dbt_args import dbt_env, dbt_vars
 from dagster_project.transform.scoring_config import load_scoring_config
 from dagster_project.transform.spark_tables import SPARK_URI_ENV, expose_spark_tables
 
-TIERS = ("tier_1", "tier_2", "tier_3", "disqualified", "not_tiered")
+SHOWN_TIERS = (*TIERS, "not_tiered")
 
 
 class WhatIfError(Exception):
@@ -172,14 +173,14 @@ td,th{{border:1px solid #d0d7de;padding:4px 8px;font-size:13px;text-align:left}}
 
 
 def summary(whatif: WhatIf, matrix: list[tuple], changed: int, outcomes: list[dict]) -> str:
-    current = {tier: sum(n for c, _, n in matrix if c == tier) for tier in TIERS}
-    candidate = {tier: sum(n for _, c, n in matrix if c == tier) for tier in TIERS}
+    current = {tier: sum(n for c, _, n in matrix if c == tier) for tier in SHOWN_TIERS}
+    candidate = {tier: sum(n for _, c, n in matrix if c == tier) for tier in SHOWN_TIERS}
     lines = [f"Accounts per tier on {whatif.end}: current -> candidate"]
-    lines += [f"  {tier:<13} {current[tier]:>8,} -> {candidate[tier]:>8,}" for tier in TIERS if current[tier] or candidate[tier]]
+    lines += [f"  {tier:<13} {current[tier]:>8,} -> {candidate[tier]:>8,}" for tier in SHOWN_TIERS if current[tier] or candidate[tier]]
     lines.append(f"{changed:,} accounts change tier.")
     for rules in ("current", "candidate"):
         rows = [o for o in outcomes if o["rules"] == rules]
-        captured = sum(o["share_of_wins"] or 0 for o in rows if o["tier"] in ("tier_1", "tier_2"))
+        captured = sum(o["share_of_wins"] or 0 for o in rows if o["tier"] in WORKED_TIERS)
         tier_1 = next((o for o in rows if o["tier"] == "tier_1"), None)
         lift = (
             f"tier 1 lift {tier_1['lift']:.2f} [{tier_1['lift_low']:.2f}, {tier_1['lift_high']:.2f}]"
@@ -192,7 +193,7 @@ def summary(whatif: WhatIf, matrix: list[tuple], changed: int, outcomes: list[di
 
 def _matrix_table(matrix: list[tuple]) -> str:
     cells = {(c, d): n for c, d, n in matrix}
-    present = [t for t in TIERS if any(t in pair for pair in cells)]
+    present = [t for t in SHOWN_TIERS if any(t in pair for pair in cells)]
     rows = [[current, *(f"{cells.get((current, candidate), 0):,}" for candidate in present)] for current in present]
     return _table(["current \\ candidate", *present], rows)
 

@@ -44,3 +44,23 @@ def test_the_lint_finds_what_it_looks_for():
     sample = "select a::int, arg_max(b, c), list_sort(d), x.* exclude (y) from t qualify 1 -- date_diff( in a comment"
     hits = {name for name, pattern in DUCKDB_ONLY.items() if re.search(pattern, sql_of(sample))}
     assert hits == {"a :: cast", "arg_max / arg_min", "list functions", "exclude in a select", "qualify"}
+
+
+def test_the_tier_list_is_spelled_once_on_each_side_and_both_agree():
+    from dagster_project.settings import REPO_ROOT
+    from dagster_project.tiers import TIERS
+
+    (listed,) = re.findall(r"macro tier_names\(\).*?return\(\[(.*?)\]\)", (DBT_PROJECT_DIR / "macros" / "tier_rank.sql").read_text(), re.S)
+    assert tuple(name.strip().strip("'") for name in listed.split(",")) == TIERS
+    spelled = re.compile(r"tier_1['\"]?,\s*['\"]?tier_2")  # a list of the tiers written out again
+    files = [
+        *(REPO_ROOT / "dagster_project").rglob("*.py"),
+        *DBT_PROJECT_DIR.glob("[mt]*/**/*.sql"),
+        *DBT_PROJECT_DIR.glob("models/**/*.yml"),
+    ]
+    again = [
+        str(path.relative_to(REPO_ROOT))
+        for path in files
+        if spelled.search(path.read_text()) and path.name not in ("tiers.py", "tier_rank.sql")
+    ]
+    assert not again, f"the tiers listed outside dagster_project/tiers.py and tier_names(): {again}"

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import duckdb
 
-TIERS = ("tier_1", "tier_2", "tier_3", "disqualified")
+from dagster_project.tiers import TIERS
+
 LABELS = {"tier_1": "Tier 1 — 1:1", "tier_2": "Tier 2 — 1:few", "tier_3": "Tier 3 — 1:many", "disqualified": "Disqualified"}
 SCORES = (
     "Total score 0–100 = <b>fit</b> 0–50 (how closely the company matches the ideal customer: industry, size, "

@@ -254,11 +254,11 @@ def describe_move(row) -> str:
     description="GX suite expectations/tier_performance.json: each tier converts at least as well as the tier below it, beyond the noise.",
 )
 def tier_performance_check(context: AssetCheckExecutionContext, data_folder: DataFolder) -> AssetCheckResult:
-    columns = "tier, closed_opportunities, won_opportunities, win_rate, win_rate_low, win_rate_high, converts_below_next_tier"
+    columns = "tier, next_tier, closed_opportunities, won_opportunities, win_rate, win_rate_low, win_rate_high, converts_below_next_tier"
     frame = read_warehouse(data_folder.paths, f"select {columns} from tier_performance order by tier")
     outcome = validate("tier_performance", "tier_performance", frame[["converts_below_next_tier"]])
     for row in frame[frame["converts_below_next_tier"]].itertuples():
-        below = {"tier_1": "tier_2", "tier_2": "tier_3"}[row.tier]
+        below = row.next_tier
         other = frame[frame["tier"] == below].iloc[0]
         text = (
             f"{row.tier} converts below {below}: {row.won_opportunities} of {row.closed_opportunities} closed deals won "

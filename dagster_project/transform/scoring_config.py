@@ -8,6 +8,8 @@ from typing import Any
 
 import yaml
 
+from dagster_project.tiers import TIERS
+
 
 class ScoringConfigError(ValueError):
     pass
@@ -22,7 +24,7 @@ def _num(lo: float, hi: float):
     return ("number", lo, hi)
 
 
-ALLOWED = {"tier": ("tier_1", "tier_2", "tier_3", "disqualified"), "change_type": ("promotion", "demotion")}
+ALLOWED = {"tier": TIERS, "change_type": ("promotion", "demotion")}
 _PLAY = {"motion": "text", "channels": ["text"], "cadence": "text", "owner_role": "text", "sla_days": _num(0, 365)}
 _BANDS = [{"min": _num(0, 1e13), "points": _num(0, 50)}]
 # The day-over-day moves the publish gate judges (dbt/models/marts/per_date/tier_movement_checks.sql).

@@ -2,7 +2,7 @@
 {% macro plays_values() %}
     {%- set plays = scoring('plays') -%}
     {%- set rows = [] -%}
-    {%- for key in ['tier_1', 'tier_2', 'tier_3', 'disqualified'] -%}
+    {%- for key in tier_names() -%}
         {%- do rows.append((key, plays[key])) -%}
     {%- endfor -%}
     {%- for cluster, play in (plays['tier_2_clusters'] or {}).items() -%}

@@ -16,10 +16,19 @@
     end
 {%- endmacro %}
 
-{% macro tier_name(rank) -%}
-    case {{ rank }} when 3 then 'tier_1' when 2 then 'tier_2' when 1 then 'tier_3' else 'disqualified' end
+{# The tiers, best first: the one list dbt reads (Python's is dagster_project/tiers.py, held equal by a test). #}
+{% macro tier_names() -%}
+    {{ return(['tier_1', 'tier_2', 'tier_3', 'disqualified']) }}
 {%- endmacro %}
 
+{# The rank of each tier (3 for the best), from tier_names(): what promotions, the next tier down and
+   a family's best tier compare. #}
 {% macro tier_order(tier) -%}
-    case {{ tier }} when 'tier_1' then 3 when 'tier_2' then 2 when 'tier_3' then 1 else 0 end
+    case {{ tier }}
+    {%- for name in tier_names() %} when '{{ name }}' then {{ tier_names() | length - loop.index }}{% endfor %} else 0 end
+{%- endmacro %}
+
+{% macro tier_name(rank) -%}
+    case {{ rank }}
+    {%- for name in tier_names()[:-1] %} when {{ tier_names() | length - loop.index }} then '{{ name }}'{% endfor %} else '{{ tier_names()[-1] }}' end
 {%- endmacro %}

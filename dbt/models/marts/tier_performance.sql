@@ -49,15 +49,18 @@ with_intervals as (
     from performance
 ),
 
--- A tier converts below the next one down only when even its interval's top is under the other's bottom.
+-- A tier converts below the next one down (a worked tier, not disqualified) only when even its
+-- interval's top is under the other's bottom.
 compared as (
     select
         with_intervals.*,
+        next_tier.tier as next_tier,
         coalesce(with_intervals.win_rate_high < next_tier.win_rate_low, false) as converts_below_next_tier
     from with_intervals
     left join with_intervals as next_tier
         on
-            next_tier.tier = case with_intervals.tier when 'tier_1' then 'tier_2' when 'tier_2' then 'tier_3' end
+            {{ tier_order('next_tier.tier') }} = {{ tier_order('with_intervals.tier') }} - 1
+            and {{ tier_order('next_tier.tier') }} >= 1
 )
 
 select * from compared
