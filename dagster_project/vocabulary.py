@@ -36,6 +36,11 @@ def values_seen(raw_folder, column: str) -> set[str]:
         return {value for (value,) in con.execute(query).fetchall()}
 
 
+def spelling_key(value: str) -> str:
+    """How a country is looked up: lower-case, trimmed, without apostrophes (as staging does)."""
+    return value.strip().lower().replace("'", "")
+
+
 def country_value_set() -> list[str]:
     """Every spelling as an export may write it: lower, upper and title case (GX compares exactly)."""
     spellings = country_codes_by_spelling()
@@ -51,6 +56,6 @@ def closest(value: str, known: list[str] | frozenset[str], cutoff: float = 0.6) 
 def suggested_country_code(value: str) -> str | None:
     """The ISO code a country list entry means: RUS or Russia for RU, else the closest code."""
     spellings = country_codes_by_spelling()
-    spelling = value.strip().lower()
+    spelling = spelling_key(value)
     near = spelling if spelling in spellings else closest(spelling, list(spellings))
     return spellings[near] if near else None

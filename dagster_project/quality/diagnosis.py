@@ -10,6 +10,7 @@ import duckdb
 
 from dagster_project.ingest.loader import loaded_export_dates, manifest_path, partition_dir
 from dagster_project.settings import Paths
+from dagster_project.vocabulary import spelling_key
 
 # Where each kind of move starts: the snapshot whose columns feed it.
 SOURCE_OF_MOVE = {
@@ -104,7 +105,7 @@ def _best_match(folder, column: str, vocabularies: dict[str, set[str]]) -> tuple
     if not values:
         return None, 0.0
     shares = {
-        other: sum(str(v).strip().lower() in known for v in values) / len(values)
+        other: sum(spelling_key(str(v)) in known for v in values) / len(values)
         for other, known in vocabularies.items()
         if other != column
     }
