@@ -106,8 +106,8 @@ def test_a_failing_webhook_is_logged_without_its_token(caplog):
 @pytest.mark.parametrize("name", ['ABM_Tier__c" as x, (select 1) as "y', "tier;drop", "", "9lives"])
 def test_write_back_field_names_that_could_break_out_of_sql_are_refused(name):
     config = copy.deepcopy(load_scoring_config(DEFAULT_SCORING_CONFIG))
-    config["activation"]["writeback_fields"]["salesforce_tier"] = name
-    with pytest.raises(ScoringConfigError, match="activation.writeback_fields.salesforce_tier' must be a CRM field name"):
+    config["activation"]["writeback_fields"]["salesforce"]["tier"] = name
+    with pytest.raises(ScoringConfigError, match="activation.writeback_fields.salesforce.tier' must be a CRM field name"):
         validate(config)
 
 

@@ -98,32 +98,37 @@ def spreadsheet_safe(column: str) -> str:
     return f"case when regexp_matches({column}, '^[=+\\-@\\t\\r]') then '''' || {column} else {column} end"
 
 
-def write_crm_files(serving_db: Path, as_of: dt.date, out_root: Path, fields: dict[str, str]) -> tuple[Path, int]:
-    """Salesforce upsert and HubSpot import files for the accounts whose tier or score changed."""
+# Each CRM's import file: its name, the header of the record id, and the tier as the CRM takes it
+# (HubSpot's ideal customer profile property has no "disqualified": the field is left empty).
+CRM_FILES = {
+    "salesforce": ("salesforce_account_upsert.csv", "Id", "tier"),
+    "hubspot": ("hubspot_company_import.csv", "Record ID", "case when tier = 'disqualified' then '' else tier end"),
+}
+
+
+# What each written column holds, from account_crm_updates (the tier as each CRM takes it is above).
+WRITTEN = {
+    "score": "crm_score",
+    "reason": spreadsheet_safe("tier_reason"),
+    "suppress": "is_suppressed",
+    "family_tier": "family_tier",
+    "buying_group_coverage": "crm_buying_group_coverage",
+}
+
+
+def write_crm_files(serving_db: Path, as_of: dt.date, out_root: Path, fields: dict[str, dict[str, str]]) -> tuple[Path, int]:
+    """One import file per CRM with the accounts whose tier or score changed; `fields` names each
+    CRM's field for each written column (activation.writeback_fields in the rules)."""
     folder = out_root / as_of.isoformat()
     folder.mkdir(parents=True, exist_ok=True)
     changed = f"select * from account_crm_updates where as_of_date = '{as_of}'"
     with _serving(serving_db) as con:
         (rows,) = con.execute(f"select count(*) from ({changed})").fetchone()
-        con.execute(
-            f"""copy (select {spreadsheet_safe("account_id")} as "Id", tier as "{fields["salesforce_tier"]}",
-                             crm_score as "{fields["salesforce_score"]}",
-                             {spreadsheet_safe("tier_reason")} as "{fields["salesforce_reason"]}",
-                             is_suppressed as "{fields["salesforce_suppress"]}",
-                             family_tier as "{fields["salesforce_family_tier"]}",
-                             crm_buying_group_coverage as "{fields["salesforce_buying_group_coverage"]}"
-                      from ({changed}) order by account_id)
-                to '{folder / "salesforce_account_upsert.csv"}' (header, delimiter ',')"""
-        )
-        con.execute(
-            f"""copy (select {spreadsheet_safe("account_id")} as "Record ID",
-                             case when tier = 'disqualified' then '' else tier end as "{fields["hubspot_tier"]}",
-                             crm_score as "{fields["hubspot_score"]}",
-                             {spreadsheet_safe("tier_reason")} as "{fields["hubspot_reason"]}",
-                             is_suppressed as "{fields["hubspot_suppress"]}",
-                             family_tier as "{fields["hubspot_family_tier"]}",
-                             crm_buying_group_coverage as "{fields["hubspot_buying_group_coverage"]}"
-                      from ({changed}) order by account_id)
-                to '{folder / "hubspot_company_import.csv"}' (header, delimiter ',')"""
-        )
+        for crm, (file_name, id_header, tier) in CRM_FILES.items():
+            values = {**WRITTEN, "tier": tier}
+            columns = ", ".join(f'{values[column]} as "{field}"' for column, field in fields[crm].items())
+            con.execute(
+                f"""copy (select {spreadsheet_safe("account_id")} as "{id_header}", {columns} from ({changed}) order by account_id)
+                    to '{folder / file_name}' (header, delimiter ',')"""
+            )
     return folder, rows

@@ -87,6 +87,7 @@ def build_raw_check(source: str):
         parameters = raw_suite_parameters(suite, export_date, as_of_end)
         outcome = validate_parquet(suite, f"raw/{source}/export_date={export_date}", f"{folder}/*.parquet", parameters)
         locate_failures(folder, outcome)
+        outcome.delivery = (source, export_date.isoformat())
         headers = export_headers(locations, source, export_date)
         outcome.explanation = content_explanation(source, folder, outcome, headers, known_values(rules.load()))
         return check_result(context, locations, outcome, {"export_date": export_date.isoformat()})

@@ -105,9 +105,7 @@ def _best_match(folder, column: str, vocabularies: dict[str, set[str]]) -> tuple
     if not values:
         return None, 0.0
     shares = {
-        other: sum(spelling_key(str(v)) in known for v in values) / len(values)
-        for other, known in vocabularies.items()
-        if other != column
+        other: sum(spelling_key(str(v)) in known for v in values) / len(values) for other, known in vocabularies.items() if other != column
     }
     other = max(shares, key=shares.get, default=None)
     return (other, shares[other]) if other and shares[other] >= 0.5 else (None, 0.0)

@@ -69,6 +69,7 @@ class SuiteOutcome:
     rows: int
     outcomes: list[ExpectationOutcome] = field(default_factory=list)
     explanation: str | None = None  # the failure in words, said before the expectations' details
+    delivery: tuple[str, str] | None = None  # (source, export date) of a raw export's suite: what to quarantine
 
     @property
     def failures(self) -> list[ExpectationOutcome]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import json
-import re
 from dataclasses import asdict
 from pathlib import Path
 
@@ -88,9 +87,6 @@ td,th{{border:1px solid #ddd;padding:4px 8px;font-size:13px;text-align:left}}tr.
 {"".join(sections)}</body></html>"""
 
 
-RAW_TABLE = re.compile(r"raw/(?P<source>\w+)/export_date=(?P<day>[\d-]+)")
-
-
 def _summary(outcomes: list[dict], loads: dict[str, list[dict]]) -> str:
     """In plain words, first: did the run's data pass, what is wrong where, and what to do."""
     problems = [(outcome, item) for outcome in outcomes for item in outcome["outcomes"] if not item["success"]]
@@ -141,11 +137,11 @@ def _plain(outcome: dict, item: dict) -> str:
     count = f"{item['unexpected_count']} rows" if item["unexpected_count"] else "the check"
     column = html.escape(str(item["column"] or "-"))
     text = f"<i>{kind}</i>: {html.escape(outcome['table'])}, column {column}: {count} failed ({html.escape(what)}){html.escape(where)}."
-    raw = RAW_TABLE.search(outcome["table"])
-    if raw and item["blocking"]:
+    delivery = outcome.get("delivery")
+    if delivery and item["blocking"]:
         text += (
             f" To go on: fix the export and land it again, or set it aside with <code>abm quarantine "
-            f'{raw["source"]} {raw["day"]} --reason "..."</code>.'
+            f'{html.escape(delivery[0])} {html.escape(delivery[1])} --reason "..."</code>.'
         )
     return text
 

@@ -27,6 +27,9 @@ def _num(lo: float, hi: float):
 ALLOWED = {"tier": TIERS, "change_type": ("promotion", "demotion")}
 _PLAY = {"motion": "text", "channels": ["text"], "cadence": "text", "owner_role": "text", "sla_days": _num(0, 365)}
 _BANDS = [{"min": _num(0, 1e13), "points": _num(0, 50)}]
+# What the CRM write-back files carry (dagster_project/publish/activation.py), per CRM.
+WRITEBACK_CRMS = ("salesforce", "hubspot")
+WRITEBACK_COLUMNS = ("tier", "score", "reason", "suppress", "family_tier", "buying_group_coverage")
 # The day-over-day moves the publish gate judges (dbt/models/marts/per_date/tier_movement_checks.sql).
 GATE_MOVES = ("tier_changes", "demotions", "firmographic_changes", "accounts_lost", "contacts_moved", "tier_1_reach_lost")
 _MOVE = {"expected_share": _num(0, 1), "min_accounts": _num(1, 1e7)}
@@ -110,23 +113,7 @@ SPEC: dict[str, Any] = {
     "clusters": {"trigger_window_days": _num(1, 730), "triggers": {"*": "text"}},
     "activation": {
         "alert_on": {"change_types": ["change_type"], "from_tiers": ["tier"]},
-        "writeback_fields": {
-            key: "field_name"
-            for key in (
-                "salesforce_tier",
-                "salesforce_score",
-                "salesforce_reason",
-                "salesforce_suppress",
-                "salesforce_family_tier",
-                "salesforce_buying_group_coverage",
-                "hubspot_tier",
-                "hubspot_score",
-                "hubspot_reason",
-                "hubspot_suppress",
-                "hubspot_family_tier",
-                "hubspot_buying_group_coverage",
-            )
-        },
+        "writeback_fields": {crm: {column: "field_name" for column in WRITEBACK_COLUMNS} for crm in WRITEBACK_CRMS},
     },
     "plays": {
         "tier_1": _PLAY,
