@@ -118,5 +118,7 @@ def test_every_check_says_what_it_guards():
     assert len(specs) > 100
     undescribed = [spec.name for spec in specs if not spec.description]
     assert not undescribed
-    (between,) = [s for s in specs if s.name.startswith("between_int_account_scores_daily_intent_score")]
-    assert between.description == "intent_score is at least 0 and at most 30"
+    (capped,) = [s for s in specs if s.name.startswith("within_score_cap_int_account_scores_daily_intent_score")]
+    assert capped.description == "intent_score is between 0 and the intent score's cap"
+    (between,) = [s for s in specs if s.name.startswith("between_tier_metrics_tier_1_reachable_share")]
+    assert between.description == "tier_1_reachable_share is at least 0 and at most 1"

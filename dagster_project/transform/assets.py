@@ -40,6 +40,8 @@ def describe_dbt_test(test: Mapping[str, Any]) -> str:
         "accepted_values": f"{column} is one of {', '.join(map(str, arguments.get('values', [])))}",
         "between": f"{column} is {bounds}",
         "unique_combination": f"one row per {', '.join(arguments.get('columns', []))}",
+        "within_score_cap": f"{column} is between 0 and the {arguments.get('score')} score's cap",
+        "known_tier": f"{column} is one of the tiers" + "".join(f" or {extra}" for extra in arguments.get("also", [])),
     }
     return described.get(meta.get("name"), test.get("name", "a dbt test"))
 

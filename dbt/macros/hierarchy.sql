@@ -65,7 +65,7 @@ per_topic as (
     select
         score_date,
         account_id,
-        cast(round(least(30, sum(topic_points)), 2) as double) as intent_score,
+        cast(round(least({{ score_cap('intent') }}, sum(topic_points)), 2) as double) as intent_score,
         count(*) as intent_topics,
         max(case when rank_in_account = 1 then topic end) as top_intent_topic,
         max(case when rank_in_account = 1 then age_days end) as top_intent_age_days,

@@ -18,6 +18,13 @@
     {{ return(ns.value) }}
 {% endmacro %}
 
+{# Each score's most points: fit 0-50 + intent 0-30 + engagement 0-20 = total 0-100. The one place
+   the caps are written; the scores' models cap with it and the within_score_cap test reads it. #}
+{% macro score_cap(score) -%}
+    {%- set caps = {'fit': 50, 'intent': 30, 'engagement': 20} -%}
+    {{ return(caps.values() | sum if score == 'total' else caps[score]) }}
+{%- endmacro %}
+
 {% macro sql_literal(value) -%}
     {%- if value is none -%} null
     {%- elif value is string -%} {{ text_literal(value) }}

@@ -91,7 +91,7 @@ scored as (
 final as (
     select
         *,
-        least(50, industry_points + employee_points + revenue_points + country_points + technology_points) as fit_score,
+        least({{ score_cap('fit') }}, industry_points + employee_points + revenue_points + country_points + technology_points) as fit_score,
         exclusion_reason is not null as is_excluded
     from scored
 )

@@ -87,7 +87,7 @@ joined as (
 scored as (
     select
         *,
-        least(20, activity_points + decision_maker_points) as engagement_score
+        least({{ score_cap('engagement') }}, activity_points + decision_maker_points) as engagement_score
     from joined
 ),
 

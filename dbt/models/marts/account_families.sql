@@ -92,7 +92,7 @@ scored as (
         family_engagement.family_activity_points,
         family_engagement.family_verified_decision_makers,
         least(
-            20,
+            {{ score_cap('engagement') }},
             {{ activity_points('family_engagement.family_activity_points') }}
             + {{ decision_maker_points('family_engagement.family_verified_decision_makers') }}
         ) as family_engagement_score,
