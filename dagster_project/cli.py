@@ -292,6 +292,7 @@ def preflight(start: dt.date, end: dt.date) -> None:
         refuse_misnamed_folders(paths(), SCHEMAS)
     except ExportRejected as error:
         raise NotStarted(str(error)) from error
+    ensure_publish_database_ready()
     absent = [
         name for name in required_sources() if not export_dates(paths(), name, start) and not loaded_export_dates(paths(), name, start)
     ]
@@ -300,6 +301,18 @@ def preflight(start: dt.date, end: dt.date) -> None:
             f"scoring needs an export of {' and '.join(absent)} dated {start} or earlier, and none landed in "
             f"{paths().landing}/<source>/<YYYY-MM-DD>/ (abm inspect shows how a file would load)"
         )
+
+
+def ensure_publish_database_ready() -> None:
+    """With ABM_PUBLISH_URL: the server answers and the user has the rights a publish needs."""
+    from dagster_project.publish.postgres import PostgresPublishError, check_ready, publish_url
+
+    url = publish_url()
+    if url:
+        try:
+            check_ready(url)
+        except PostgresPublishError as error:
+            raise NotStarted(f"{error}; nothing was run") from error
 
 
 def rule_vocabulary(up_to: dt.date) -> dict[str, set[str]]:

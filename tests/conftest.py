@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import json
 import os
 import shutil
+import socket
+import subprocess
+import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
@@ -139,3 +144,65 @@ def webhook(monkeypatch):
     monkeypatch.setenv("ABM_ALERT_WEBHOOK_URL", hook.url)
     yield hook
     hook.close()
+
+
+PG_BIN = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def as_postgres(*command: str) -> list[str]:
+    """PostgreSQL refuses to run as root: run its tools as the postgres user when we are root."""
+    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else list(command)
+
+
+@dataclass
+class PostgresServer:
+    host: str
+    port: int
+    user: str
+    bin_dir: Path
+
+    def create_database(self, name: str) -> str:
+        """A database of the server, as a URL (trust authentication: no password)."""
+        command = [str(self.bin_dir / "createdb"), "-h", self.host, "-p", str(self.port), "-U", self.user, name]
+        subprocess.run(as_postgres(*command), check=True, capture_output=True)
+        return f"postgresql://{self.user}@{self.host}:{self.port}/{name}"
+
+    def psql(self, database: str, sql: str, user: str | None = None) -> subprocess.CompletedProcess:
+        command = [str(self.bin_dir / "psql"), "-h", self.host, "-p", str(self.port), "-U", user or self.user, "-d", database]
+        return subprocess.run(as_postgres(*command, "-v", "ON_ERROR_STOP=1", "-Atc", sql), capture_output=True, text=True)
+
+
+@pytest.fixture()
+def postgres_server():
+    """A PostgreSQL server of the test's own, from Debian's package (.ci/run installs it)."""
+    if not PG_BIN:
+        pytest.skip("PostgreSQL server binaries are not installed (.ci/run installs Debian's postgresql)")
+    bin_dir = Path(PG_BIN[-1])
+    # Outside pytest's private tmp tree, which the postgres user cannot enter.
+    root = Path(tempfile.mkdtemp(prefix="abm-pg-"))
+    data, sockets = root / "data", root / "sock"
+    sockets.mkdir()
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres")
+        shutil.chown(sockets, "postgres")
+    port = free_port()
+    subprocess.run(as_postgres(str(bin_dir / "initdb"), "-D", str(data), "-U", "dagster", "--auth=trust"), check=True, capture_output=True)
+    subprocess.run(
+        as_postgres(
+            str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(root / "log"), "-w", "-o", f"-p {port} -h 127.0.0.1 -k {sockets}", "start"
+        ),
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    try:
+        yield PostgresServer("127.0.0.1", port, "dagster", bin_dir)
+    finally:
+        subprocess.run(as_postgres(str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"), capture_output=True)
+        shutil.rmtree(root, ignore_errors=True)

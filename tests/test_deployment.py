@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import glob
-import os
 import shutil
-import socket
-import subprocess
-import tempfile
-from pathlib import Path
 
 import pytest
 from dagster import AssetKey, DagsterInstance
@@ -16,58 +10,18 @@ from dagster import AssetKey, DagsterInstance
 from dagster_project.settings import REPO_ROOT
 from tests.conftest import SAMPLE_END
 
-PG_BIN = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def as_postgres(*command: str) -> list[str]:
-    """PostgreSQL refuses to run as root: run its tools as the postgres user when we are root."""
-    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else list(command)
-
 
 @pytest.fixture()
-def postgres():
-    if not PG_BIN:
-        pytest.skip("PostgreSQL server binaries are not installed (.ci/run installs Debian's postgresql)")
-    bin_dir = Path(PG_BIN[-1])
-    # Outside pytest's private tmp tree, which the postgres user cannot enter.
-    root = Path(tempfile.mkdtemp(prefix="abm-pg-"))
-    data, sockets = root / "data", root / "sock"
-    sockets.mkdir()
-    if os.geteuid() == 0:
-        shutil.chown(root, "postgres")
-        shutil.chown(sockets, "postgres")
-    port = free_port()
-    subprocess.run(as_postgres(str(bin_dir / "initdb"), "-D", str(data), "-U", "dagster", "--auth=trust"), check=True, capture_output=True)
-    subprocess.run(
-        as_postgres(
-            str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(root / "log"), "-w", "-o", f"-p {port} -h 127.0.0.1 -k {sockets}", "start"
-        ),
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
-    try:
-        subprocess.run(
-            as_postgres(str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "dagster", "dagster"),
-            check=True,
-            capture_output=True,
-        )
-        yield {
-            "DAGSTER_PG_HOST": "127.0.0.1",
-            "DAGSTER_PG_PORT": str(port),
-            "DAGSTER_PG_USER": "dagster",
-            "DAGSTER_PG_PASSWORD": "unused",
-            "DAGSTER_PG_DB": "dagster",
-        }
-    finally:
-        subprocess.run(as_postgres(str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"), capture_output=True)
-        shutil.rmtree(root, ignore_errors=True)
+def postgres(postgres_server):
+    """The server as dagster-postgres reads it, with a database for Dagster's storage."""
+    postgres_server.create_database("dagster")
+    return {
+        "DAGSTER_PG_HOST": postgres_server.host,
+        "DAGSTER_PG_PORT": str(postgres_server.port),
+        "DAGSTER_PG_USER": postgres_server.user,
+        "DAGSTER_PG_PASSWORD": "unused",
+        "DAGSTER_PG_DB": "dagster",
+    }
 
 
 def test_the_nightly_job_runs_against_a_postgres_backed_instance(landed, postgres, tmp_path, monkeypatch):

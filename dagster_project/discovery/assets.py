@@ -21,8 +21,8 @@ from dagster_dbt import dbt_assets
 from dagster_project.discovery.evidence import headline, markdown, read_evidence
 from dagster_project.discovery.suggest import suggested_fit, write_suggested
 from dagster_project.ingest.loader import loaded_export_dates
-from dagster_project.publish.assets import render_version_report
-from dagster_project.publish.serving import OPTIONAL_PUBLISHED_TABLES, build_version_adding, switch_to
+from dagster_project.publish.assets import render_version_report, switch_everywhere
+from dagster_project.publish.serving import OPTIONAL_PUBLISHED_TABLES, build_version_adding
 from dagster_project.resources import DataFolder, ScoringRules
 from dagster_project.runs import ensure_free
 from dagster_project.settings import Paths
@@ -106,7 +106,7 @@ def published_icp(context: AssetExecutionContext, data_folder: DataFolder) -> Ma
     with duckdb.connect(str(version.serving_file), read_only=True) as con:
         (as_of,) = con.execute("select max(as_of_date) from account_tiers").fetchone()
     render_version_report(locations, version, as_of)
-    switch_to(locations.published, version)
+    switch_everywhere(locations, version)
     context.log.info(f"Published {version.row_counts} as {version.folder.name}")
     return MaterializeResult(
         metadata={"published": True, "version": version.folder.name, **{f"rows_{t}": n for t, n in version.row_counts.items()}}

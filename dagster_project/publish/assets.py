@@ -6,8 +6,9 @@ from dagster import AssetExecutionContext, AssetKey, BackfillPolicy, Failure, Ma
 from dagster_project.ingest.loader import missing_sources
 from dagster_project.partitions import TRANSIENT_FAILURE_RETRIES, as_of_range, daily_partitions
 from dagster_project.publish.activation import send_promotion_alerts, write_crm_files
+from dagster_project.publish.postgres import build, describe, publish_url, switch
 from dagster_project.publish.report import latest_reports, render_tier_report
-from dagster_project.publish.serving import PUBLISHED_TABLES, Version, build_version, switch_to
+from dagster_project.publish.serving import PUBLISHED_TABLES, Version, build_version, published_docs, switch_to
 from dagster_project.quality.report import latest_report
 from dagster_project.resources import DataFolder, ScoringRules
 from dagster_project.runs import ensure_free
@@ -35,8 +36,8 @@ def published_tiers(context: AssetExecutionContext, data_folder: DataFolder) -> 
     _, as_of_end = as_of_range(context)
     summary = run_metrics(version.serving_file, as_of_end)
     render_version_report(locations, version, as_of_end)
-    switch_to(locations.published, version)
-    context.log.info(f"Published {version.row_counts} as {version.folder.name}")
+    served_by = switch_everywhere(locations, version)
+    context.log.info(f"Published {version.row_counts} as {version.folder.name} ({served_by})")
     return MaterializeResult(
         metadata={
             "serving_file": MetadataValue.path(str(locations.serving_db)),
@@ -47,6 +48,33 @@ def published_tiers(context: AssetExecutionContext, data_folder: DataFolder) -> 
             **summary,
         }
     )
+
+
+def switch_everywhere(locations, version: Version) -> str:
+    """The new version served by the DuckDB file and, with ABM_PUBLISH_URL, by PostgreSQL: PostgreSQL
+    is built and switched first, so that either both serve it or the failure says which still serves
+    the previous one. Returns where it is served."""
+    url = publish_url()
+    if url:
+        try:
+            switch(url, build(url, version.serving_file, published_docs()))
+        except Exception as error:
+            raise Failure(
+                description=(
+                    f"{describe(url)} was not switched and still serves the previous version; the DuckDB file was not "
+                    f"switched either: {error}"
+                ),
+            ) from error
+    try:
+        switch_to(locations.published, version)
+    except OSError as error:
+        if url:
+            raise Failure(
+                description=f"{describe(url)} serves the new version, the DuckDB file still serves the previous one: {error}",
+                allow_retries=False,
+            ) from error
+        raise
+    return f"the DuckDB file and {describe(url)}" if url else "the DuckDB file"
 
 
 def render_version_report(locations, version: Version, as_of) -> None:
