@@ -68,19 +68,18 @@ def publish_with_psycopg(serving: Path, url: str) -> dict:
 
 
 def measured(method: str, serving: Path, url: str) -> dict:
-    """One publish in a process of its own: wall seconds and its peak resident memory."""
-    started = time.perf_counter()
+    """One publish in a process of its own: its seconds (the libraries already imported) and the
+    process's peak resident memory."""
     done = subprocess.run(
         [sys.executable, __file__, "--publish-with", method, "--serving", str(serving), "--url", url],
         capture_output=True,
         text=True,
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )
-    seconds = time.perf_counter() - started
     if done.returncode:
         raise SystemExit(f"{method} failed:\n{done.stderr[-3000:]}")
     said = ast.literal_eval(done.stdout.strip().splitlines()[-1])
-    return {"seconds": round(seconds, 1), "peak_gib": said.pop("peak_gib"), "said": said}
+    return {"seconds": said.pop("seconds"), "peak_gib": said.pop("peak_gib"), "said": said}
 
 
 def postgres_server(root: Path) -> tuple[str, callable]:
@@ -117,8 +116,16 @@ def main() -> int:
     args = parser.parse_args()
     if args.publish_with:
         publish = {"adbc": publish_with_adbc, "psycopg": publish_with_psycopg}[args.publish_with]
+        import duckdb  # noqa: F401 - imported before the clock starts, as a run has it
+        import psycopg  # noqa: F401
+
+        from dagster_project.publish import postgres, serving  # noqa: F401
+        from dagster_project.transform.project import dbt_project  # noqa: F401
+
+        started = time.perf_counter()
         said = publish(Path(args.serving), args.url)
-        print({**said, "peak_gib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 2**30, 2)})
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 2**30
+        print({**said, "seconds": round(time.perf_counter() - started, 1), "peak_gib": round(peak, 2)})
         return 0
 
     root = Path(args.work or tempfile.mkdtemp(prefix="abm-bench-pg-"))

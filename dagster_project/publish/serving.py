@@ -14,6 +14,7 @@ the old one; that connection keeps its consistent old view until it is recycled.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import shutil
@@ -272,7 +273,14 @@ def published_docs() -> dict[str, tuple[str, dict[str, str]]]:
     """The dbt YAML's description of each published table and column, from the prepared manifest."""
     from dagster_project.transform.project import dbt_project
 
-    manifest = json.loads(Path(dbt_project.manifest_path).read_text())
+    manifest = Path(dbt_project.manifest_path)
+    return _docs_of(manifest, manifest.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=1)
+def _docs_of(manifest_path: Path, modified_ns: int) -> dict[str, tuple[str, dict[str, str]]]:
+    """Read once per manifest version: a publish reads them for the DuckDB file and for PostgreSQL."""
+    manifest = json.loads(manifest_path.read_text())
     return {
         node["name"]: (node.get("description", ""), {c: v.get("description", "") for c, v in node.get("columns", {}).items()})
         for node in manifest["nodes"].values()
