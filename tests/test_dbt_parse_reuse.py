@@ -6,6 +6,8 @@ import json
 import os
 import time
 
+import pytest
+
 from dagster_project.cli import run_job
 from dagster_project.settings import paths
 from dagster_project.transform.resource import PARTIAL_PARSE_FILE, RUNS_KEPT, keep_parse, run_target_path
@@ -34,6 +36,7 @@ def test_a_run_folder_starts_from_the_kept_parse_and_old_folders_go(tmp_path):
     assert sorted(p.name for p in tmp_path.glob("run-*")) == sorted(f.name for f in folders[-RUNS_KEPT:])
 
 
+@pytest.mark.slow
 def test_the_second_night_reuses_the_first_nights_parse(landed, monkeypatch):
     monkeypatch.setenv("DBT_LOG_LEVEL_FILE", "debug")  # dbt says what it parsed at debug level
     assert run_job(PREVIOUS_DAY).success

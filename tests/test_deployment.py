@@ -24,6 +24,7 @@ def postgres(postgres_server):
     }
 
 
+@pytest.mark.slow
 def test_the_nightly_job_runs_against_a_postgres_backed_instance(landed, postgres, tmp_path, monkeypatch):
     for name, value in postgres.items():
         monkeypatch.setenv(name, value)

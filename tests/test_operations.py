@@ -8,6 +8,7 @@ import json
 import os
 
 import duckdb
+import pytest
 from dagster import DagsterEventType, DagsterInstance, build_run_status_sensor_context, build_schedule_context
 
 from dagster_project.cli import run_job
@@ -72,6 +73,7 @@ def test_a_failed_step_raises_an_alert_in_the_file_and_on_the_webhook(landed, we
 WRITTEN_BACK = "(tier, round(total_score, 1), family_tier, round(buying_group_coverage, 2))"
 
 
+@pytest.mark.slow
 def test_tier_changes_alert_once_and_write_back_only_what_changed(landed, webhook):
     assert run_job(PREVIOUS_DAY).success
     assert run_job(SAMPLE_END).success
@@ -113,6 +115,7 @@ def test_tier_changes_alert_once_and_write_back_only_what_changed(landed, webhoo
     assert all(row["hs_ideal_customer_profile"] in ("tier_1", "tier_2", "tier_3", "") for row in hubspot)
 
 
+@pytest.mark.slow
 def test_an_injected_export_reaches_write_back_neutralised_and_a_failure_after_publish_says_so(landed):
     import os
     import subprocess

@@ -39,6 +39,7 @@ def publish_url(postgres_server, monkeypatch) -> str:
     return url
 
 
+@pytest.mark.slow
 def test_a_publish_serves_the_same_tables_from_postgres_documented_and_history_rewritten_by_date(published_yesterday, publish_url):
     assert run_job(SAMPLE_END).success
     for table in PUBLISHED_TABLES:
@@ -88,6 +89,7 @@ READER = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_readers_see_only_whole_versions_through_five_publishes_and_the_reader_role_only_reads(
     published_yesterday, publish_url, postgres_server, tmp_path
 ):

@@ -57,6 +57,7 @@ def seen_dates(out) -> set[str]:
     return set(seen.read_text().split()) if seen.exists() else set()
 
 
+@pytest.mark.slow
 def test_readers_see_old_or_new_tiers_never_a_mix_and_are_never_refused(published_yesterday, tmp_path):
     serving = paths().serving_db
     script = tmp_path / "reader.py"
@@ -115,6 +116,7 @@ def read_so_far(out) -> list[tuple[str, float, str]]:
     return [tuple(json.loads(line)) for line in seen.read_text().splitlines()] if seen.exists() else []
 
 
+@pytest.mark.slow
 def test_a_pooled_reader_sees_each_refresh_within_its_recycle_time(published_yesterday, tmp_path):
     script, out, stop = tmp_path / "pooled.py", tmp_path / "pooled.json", tmp_path / "stop"
     script.write_text(POOLED_READER)
