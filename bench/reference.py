@@ -132,7 +132,8 @@ def prepare(day: dt.date) -> None:
         f"create or replace table main_sales.tier_overrides as select cast(account_id as varchar) as account_id, tier, reason, owner, "
         f"cast(expires_on as date) as expires_on from read_csv('{seeds / 'tier_overrides.csv'}', all_varchar = true);",
         "create schema if not exists main_reference;",
-        f"create or replace table main_reference.country_spellings as select * from read_csv('{seeds / 'country_spellings.csv'}', all_varchar = true);",
+        "create or replace table main_reference.country_spellings as "
+        f"select * from read_csv('{seeds / 'country_spellings.csv'}', all_varchar = true);",
     ]
     scoring_script_path().write_text("\n".join(preamble + statements))
     shutil.rmtree(paths().raw)
