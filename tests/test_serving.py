@@ -355,10 +355,10 @@ def test_tier_report_renders_its_charts_in_headless_chromium_offline(landed, tmp
     assert dom.count("<svg") >= 3
     assert dom.count("<polyline") >= 3 and "<rect" in dom
     assert "Tier 1 accounts" in dom and "Data quality" in dom
-    # for RevOps: tiers by their motion, owner and play per tier 1 account, tier 2 by cluster, per owner
+    # for RevOps: tiers by their motion, owner (by name) and play per tier 1 account, tier 2 by cluster, per owner
     assert "Tier 1 — 1:1" in dom and "Tier 2 clusters" in dom and "Accounts per owner" in dom
     with duckdb.connect(str(paths().serving_db), read_only=True) as con:
-        (owner, play) = con.execute("select owner_id, play_motion from account_tiers where tier = 'tier_1' limit 1").fetchone()
+        (owner, play) = con.execute("select owner_name, play_motion from account_tiers where tier = 'tier_1' limit 1").fetchone()
         (cluster,) = con.execute("select tier_2_cluster from tier_2_clusters order by accounts desc limit 1").fetchone()
     assert owner in dom and play in dom and cluster in dom
     # the link to the data-quality report follows the data folder (ABM_DATA_DIR), wherever it is
