@@ -383,7 +383,8 @@ def cmd_icp(args: argparse.Namespace) -> int:
     import duckdb
 
     from dagster_project.discovery.assets import AS_OF_TAG, DISCOVERY_JOB_NAME
-    from dagster_project.discovery.evidence import markdown, read_evidence
+    from dagster_project.discovery.evidence import backtest_section, markdown, read_evidence
+    from dagster_project.discovery.suggest import SUGGESTED_NAME
     from dagster_project.settings import scoring_config_path
     from dagster_project.transform.scoring_config import ScoringConfigError, load_scoring_config
 
@@ -403,10 +404,14 @@ def cmd_icp(args: argparse.Namespace) -> int:
         return 1
     with duckdb.connect(str(paths().warehouse), read_only=True) as con:
         evidence = read_evidence(con)
+    report = paths().reports / f"icp-{evidence.as_of}.md"
     print(markdown(evidence, top=args.top))
+    print(backtest_section(report.read_text()))
     print(f"ICP discovery took {time.perf_counter() - started:.1f}s.")
-    print(f"Report with the diff of the suggested rules: {paths().reports / f'icp-{evidence.as_of}.md'}")
-    print(f"Suggested rules (never applied by themselves): {scoring_config_path().with_name('scoring.suggested.yml')}")
+    print(f"Report with the backtest and the diff of the suggested rules: {report}")
+    suggested = scoring_config_path().with_name(SUGGESTED_NAME)
+    if suggested.exists():
+        print(f"Suggested rules (never applied by themselves; `abm whatif --config {suggested}` replays them): {suggested}")
     return 0
 
 

@@ -31,6 +31,7 @@ from dagster_project.transform.scoring_config import load_scoring_config
 from dagster_project.transform.spark_tables import SPARK_URI_ENV, expose_spark_tables
 
 SHOWN_TIERS = (*TIERS, "not_tiered")
+TOLERANCE = 1e-9  # shares and lifts are sums of float quotients: equal counts must compare equal
 
 
 class WhatIfError(Exception):
@@ -142,21 +143,70 @@ def run_whatif(locations: Paths, candidate_file: Path, start: dt.date | None = N
     return whatif
 
 
-def render(whatif: WhatIf, candidate_file: Path) -> str:
-    """The side-by-side report (HTML in the scratch folder); returns its text summary."""
+@dataclass(frozen=True)
+class RulesOutcome:
+    """What one rule set's tiers would have converted over the window (from whatif_tier_outcomes)."""
+
+    closed_deals: int
+    worked_share_of_wins: float  # the share of wins in tiers 1 and 2, the tiers worked account by account
+    tier_1_lift: float | None
+    tier_1_lift_low: float | None
+    tier_1_lift_high: float | None
+
+    def holds_against(self, current: RulesOutcome) -> bool:
+        """At least the current rules' share of wins in tiers 1+2 and their tier 1 lift."""
+        if self.worked_share_of_wins < current.worked_share_of_wins - TOLERANCE:
+            return False
+        return current.tier_1_lift is None or (self.tier_1_lift is not None and self.tier_1_lift >= current.tier_1_lift - TOLERANCE)
+
+    def describe(self) -> str:
+        lift = (
+            f"tier 1 lift {self.tier_1_lift:.2f} [{self.tier_1_lift_low:.2f}, {self.tier_1_lift_high:.2f}]"
+            if self.tier_1_lift is not None
+            else "tier 1 lift: no closed deals"
+        )
+        return f"tiers 1+2 hold {self.worked_share_of_wins:.0%} of the wins; {lift}"
+
+
+def migration_matrix(whatif: WhatIf) -> list[tuple[str, str, int]]:
+    """(current tier, candidate tier, accounts) on the window's last date."""
     with duckdb.connect(str(whatif.warehouse), read_only=True) as con:
-        matrix = con.execute(
+        return con.execute(
             "select current_tier, candidate_tier, accounts from whatif_tier_migrations where as_of_date = ?", [whatif.end]
         ).fetchall()
+
+
+def read_outcomes(whatif: WhatIf) -> tuple[list[dict], dict[str, RulesOutcome]]:
+    """whatif_tier_outcomes as rows, and per rule set (current, candidate) its figures."""
+    with duckdb.connect(str(whatif.warehouse), read_only=True) as con:
+        cursor = con.execute("select * from whatif_tier_outcomes order by tier, rules desc")
+        names = [d[0] for d in cursor.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    figures = {}
+    for rules in ("current", "candidate"):
+        of_rules = [o for o in rows if o["rules"] == rules]
+        tier_1 = next((o for o in of_rules if o["tier"] == "tier_1"), {})
+        figures[rules] = RulesOutcome(
+            closed_deals=sum(o["closed_opportunities"] for o in of_rules),
+            worked_share_of_wins=sum(o["share_of_wins"] or 0 for o in of_rules if o["tier"] in WORKED_TIERS),
+            tier_1_lift=tier_1.get("lift"),
+            tier_1_lift_low=tier_1.get("lift_low"),
+            tier_1_lift_high=tier_1.get("lift_high"),
+        )
+    return rows, figures
+
+
+def render(whatif: WhatIf, candidate_file: Path) -> str:
+    """The side-by-side report (HTML in the scratch folder); returns its text summary."""
+    matrix = migration_matrix(whatif)
+    with duckdb.connect(str(whatif.warehouse), read_only=True) as con:
         changes = con.execute(
             "select account_name, current_tier, candidate_tier, current_reason, candidate_reason from whatif_account_changes "
             "order by candidate_tier, candidate_total_score desc, account_id limit 50"
         ).fetchall()
         changed = con.execute("select count(*) from whatif_account_changes").fetchone()[0]
-        cursor = con.execute("select * from whatif_tier_outcomes order by tier, rules desc")
-        names = [d[0] for d in cursor.description]
-        outcomes = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    text = summary(whatif, matrix, changed, outcomes)
+    outcomes, figures = read_outcomes(whatif)
+    text = summary(whatif, matrix, changed, figures)
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>What-if {html.escape(candidate_file.name)}</title>
 <style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:1100px}}table{{border-collapse:collapse}}
 td,th{{border:1px solid #d0d7de;padding:4px 8px;font-size:13px;text-align:left}}</style></head><body>
@@ -172,22 +222,16 @@ td,th{{border:1px solid #d0d7de;padding:4px 8px;font-size:13px;text-align:left}}
     return text
 
 
-def summary(whatif: WhatIf, matrix: list[tuple], changed: int, outcomes: list[dict]) -> str:
-    current = {tier: sum(n for c, _, n in matrix if c == tier) for tier in SHOWN_TIERS}
-    candidate = {tier: sum(n for _, c, n in matrix if c == tier) for tier in SHOWN_TIERS}
+def tier_counts(matrix: list[tuple]) -> dict[str, tuple[int, int]]:
+    """Accounts per tier on the window's last date: (current, candidate)."""
+    return {tier: (sum(n for c, _, n in matrix if c == tier), sum(n for _, c, n in matrix if c == tier)) for tier in SHOWN_TIERS}
+
+
+def summary(whatif: WhatIf, matrix: list[tuple], changed: int, figures: dict[str, RulesOutcome]) -> str:
     lines = [f"Accounts per tier on {whatif.end}: current -> candidate"]
-    lines += [f"  {tier:<13} {current[tier]:>8,} -> {candidate[tier]:>8,}" for tier in SHOWN_TIERS if current[tier] or candidate[tier]]
+    lines += [f"  {tier:<13} {now:>8,} -> {then:>8,}" for tier, (now, then) in tier_counts(matrix).items() if now or then]
     lines.append(f"{changed:,} accounts change tier.")
-    for rules in ("current", "candidate"):
-        rows = [o for o in outcomes if o["rules"] == rules]
-        captured = sum(o["share_of_wins"] or 0 for o in rows if o["tier"] in WORKED_TIERS)
-        tier_1 = next((o for o in rows if o["tier"] == "tier_1"), None)
-        lift = (
-            f"tier 1 lift {tier_1['lift']:.2f} [{tier_1['lift_low']:.2f}, {tier_1['lift_high']:.2f}]"
-            if tier_1 and tier_1["lift"] is not None
-            else "tier 1 lift: no closed deals"
-        )
-        lines.append(f"{rules:>9}: tiers 1+2 hold {captured:.0%} of the wins; {lift}")
+    lines += [f"{rules:>9}: {outcome.describe()}" for rules, outcome in figures.items()]
     return "\n".join(lines)
 
 

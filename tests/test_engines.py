@@ -115,7 +115,7 @@ def test_duckdb_and_spark_build_the_same_tables(sample_loaded, tmp_path, monkeyp
         found["published account_tiers"] = differences(con, "served_duckdb.bi.account_tiers", "served_spark.bi.account_tiers")
         con.execute(f"attach '{whatifs['duckdb'].warehouse}' as whatif_duckdb (read_only)")
         con.execute(f"attach '{whatifs['spark'].warehouse}' as whatif_spark (read_only)")
-        for model in ("whatif_tier_migrations", "whatif_account_changes", "whatif_tier_outcomes"):
+        for model in ("whatif_tier_migrations", "whatif_account_changes", "whatif_tier_outcomes", "whatif_score_thresholds"):
             found[model] = differences(con, f"whatif_duckdb.main.{model}", f"whatif_spark.main.{model}")
         moved_on_spark = con.execute(
             "select coalesce(sum(accounts), 0), count(distinct as_of_date) from whatif_spark.main.whatif_tier_migrations "

@@ -18,8 +18,9 @@ from dagster import (
 )
 from dagster_dbt import dbt_assets
 
+from dagster_project.discovery.backtest import search_suggestions
 from dagster_project.discovery.evidence import headline, markdown, read_evidence
-from dagster_project.discovery.suggest import suggested_fit, write_suggested
+from dagster_project.discovery.suggest import EvidenceIndex, withdraw_suggested, write_suggested
 from dagster_project.ingest.loader import loaded_export_dates
 from dagster_project.publish.assets import render_version_report, switch_everywhere
 from dagster_project.publish.serving import OPTIONAL_PUBLISHED_TABLES, build_version_adding
@@ -61,19 +62,31 @@ def icp_discovery_models(context: AssetExecutionContext, dbt: AbmDbtCliResource,
 @asset(
     deps=[AssetKey("icp_attribute_lift"), AssetKey("icp_fit_suggested")],
     group_name=DISCOVERY_GROUP,
-    description="What the won deals share, ranked, and config/scoring.suggested.yml with its evidence (never applied by itself).",
+    description=(
+        "What the won deals share, ranked; candidate rules from the evidence backtested over the stored history, and "
+        "config/scoring.suggested.yml when one holds the current rules' wins in tiers 1+2 (never applied by itself)."
+    ),
 )
 def icp_evidence(context: AssetExecutionContext, data_folder: DataFolder, rules: ScoringRules) -> MaterializeResult:
     locations = data_folder.paths
     with duckdb.connect(str(locations.warehouse), read_only=True) as con:
         evidence = read_evidence(con)
-    scoring = rules.load()
-    fit_text = suggested_fit(evidence.suggestions, scoring["fit"], scoring["discovery"], evidence.as_of, evidence.deals)
-    suggested, diff = write_suggested(rules.file, fit_text)
+    header = [
+        f"Proposed by `abm icp` from {evidence.deals:,} closed deals as of {evidence.as_of}, each described as of its creation.",
+        "Evidence: deals with the value, wins, lift over the overall win rate [95 % interval]; a value without",
+        "evidence either way keeps its current points.",
+    ]
+    index = EvidenceIndex(evidence.suggestions, rules.load()["discovery"])
+    search = search_suggestions(locations, rules.file, index, header)
+    if search.chosen:
+        suggested, diff = write_suggested(rules.file, search.chosen.rules_text)
+    else:
+        withdraw_suggested(rules.file)
+        suggested, diff = None, ""
     report = locations.reports / f"icp-{evidence.as_of}.md"
     report.parent.mkdir(parents=True, exist_ok=True)
-    report.write_text(markdown(evidence, diff=diff))
-    context.log.info(f"{headline(evidence)} Report: {report}; suggested rules: {suggested}")
+    report.write_text(markdown(evidence, diff=diff, backtest=search.markdown()))
+    context.log.info(f"{headline(evidence)} {search.verdict} Report: {report}")
     return MaterializeResult(
         metadata={
             "as_of": evidence.as_of,
@@ -81,7 +94,8 @@ def icp_evidence(context: AssetExecutionContext, data_folder: DataFolder, rules:
             "wins": evidence.wins,
             "left_out_before_history": evidence.undescribed,
             "top_attributes": MetadataValue.md(markdown(evidence, top=5)),
-            "suggested_rules": MetadataValue.path(str(suggested)),
+            "backtest": MetadataValue.md(search.markdown()),
+            "suggested_rules": MetadataValue.path(str(suggested)) if suggested else "none",
             "report": MetadataValue.path(str(report)),
         }
     )

@@ -1,5 +1,6 @@
 """Read discovery's tables and say what they show: the ranked attributes as Markdown (the CLI, the
-Dagster UI, data/reports/) and the suggested rules. The tier report renders the same table as HTML."""
+Dagster UI, data/reports/), with the backtest of the suggestions and the diff of the one suggested.
+The tier report renders the same table as HTML."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import duckdb
 
 from dagster_project.discovery.suggest import Suggestion
 
+BACKTEST_HEADING = "## Backtest of the suggestions"
 LIFT_COLUMNS = (
     "attribute, value, feature, opportunities, wins, win_rate, lift, lift_low, lift_high, information_value, "
     "insufficient_support, possible_leak"
@@ -54,7 +56,7 @@ def headline(evidence: Evidence) -> str:
     return f"{evidence.deals:,} closed deals described as of their creation, {evidence.wins:,} won ({rate:.0%}){left_out}."
 
 
-def markdown(evidence: Evidence, top: int = 10, diff: str = "") -> str:
+def markdown(evidence: Evidence, top: int = 10, diff: str = "", backtest: str = "") -> str:
     lines = [f"# ICP discovery as of {evidence.as_of}", "", headline(evidence), "", "## Attributes by information value", ""]
     lines += ["| rank | attribute | information value | |", "| --- | --- | --- | --- |"]
     lines += [
@@ -68,6 +70,15 @@ def markdown(evidence: Evidence, top: int = 10, diff: str = "") -> str:
         f"{v['lift']:.2f} [{v['lift_low']:.2f}, {v['lift_high']:.2f}] | {'insufficient support' if v['insufficient_support'] else ''} |"
         for v in evidence.values[:top]
     ]
+    if backtest:
+        lines += ["", backtest.rstrip()]
     if diff:
-        lines += ["", "## Suggested fit rules against the current ones", "", "```diff", diff, "```"]
+        lines += ["", "## Suggested rules against the current ones", "", "```diff", diff, "```"]
     return "\n".join(lines) + "\n"
+
+
+def backtest_section(report: str) -> str:
+    """The report's backtest of the suggestions (written once, by the discovery job)."""
+    start = report.find(BACKTEST_HEADING)
+    end = report.find("\n## ", start + 1)
+    return report[start : end if end > 0 else None].rstrip() if start >= 0 else ""
