@@ -455,6 +455,36 @@ def print_dates(start: dt.date, end: dt.date) -> None:
         print(f"  {day}: tier_1 {t1:,}  tier_2 {t2:,}  tier_3 {t3:,}  disqualified {dq:,}  ({moves:,} tier changes)")
 
 
+def cmd_review(args: argparse.Namespace) -> int:
+    """The review pack as of a published date, in data/reports/review-<date>.md."""
+    import duckdb
+
+    from dagster_project.publish.report import ICP_REPORT, latest_reports
+    from dagster_project.review import review_pack
+    from dagster_project.settings import scoring_config_path
+    from dagster_project.transform.scoring_config import ScoringConfigError, load_scoring_config
+
+    try:
+        targets = load_scoring_config(scoring_config_path())["review"]["targets"]
+    except ScoringConfigError as error:
+        raise NotStarted(str(error)) from error
+    if not paths().serving_db.exists():
+        raise NotStarted("nothing is published yet: run `abm run` (or `abm backfill`) first")
+    icp_report = latest_reports(paths()).get(ICP_REPORT)
+    with duckdb.connect(str(paths().serving_db), read_only=True) as con:
+        try:
+            pack = review_pack(con, args.date, targets, icp_report)
+        except ValueError as error:
+            raise NotStarted(str(error)) from error
+    as_of = pack.splitlines()[0].rsplit(" ", 1)[-1]
+    target = paths().reports / f"review-{as_of}.md"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(pack)
+    print(pack)
+    print(f"Review pack: {target}")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     end = dt.date.today() - dt.timedelta(days=1)
     gen = argparse.Namespace(
@@ -635,6 +665,9 @@ def build_parser() -> argparse.ArgumentParser:
     whatif.add_argument("--start", type=parse_date, default=None, help="first as-of date (default: the first stored)")
     whatif.add_argument("--end", type=parse_date, default=None, help="last as-of date (default: the last stored)")
 
+    review = commands.add_parser("review", help="the quarterly review pack: pending demotions, promotions, tier sizes, ICP evidence")
+    review.add_argument("--date", type=parse_date, default=None, help="as of this published date (default: the latest)")
+
     inspect = commands.add_parser("inspect", help="show how a file or export folder would map and parse (loads nothing)")
     inspect.add_argument("path", help="an export file, or a landing/<source>/<date>/ folder")
 
@@ -665,6 +698,7 @@ COMMANDS = {
     "backfill": cmd_backfill,
     "icp": cmd_icp,
     "whatif": cmd_whatif,
+    "review": cmd_review,
     "inspect": cmd_inspect,
     "ui": cmd_ui,
     "dbt": cmd_dbt,

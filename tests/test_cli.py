@@ -115,3 +115,24 @@ def test_the_partitions_start_at_the_data_folders_first_export(data_dir, monkeyp
     assert first_scoring_date(paths(), today) == "2026-10-30"
     monkeypatch.setenv("ABM_START_DATE", "2026-01-01")
     assert first_scoring_date(paths(), today) == "2026-01-01"
+
+
+def test_abm_review_writes_the_pack_from_the_published_tables(published_yesterday, capsys):
+    """Without a review calendar the pack says so; each tier's size is the published count, set
+    against the targets in the rules."""
+    import duckdb
+
+    from dagster_project.cli import main
+    from tests.conftest import PREVIOUS_DAY
+
+    assert main(["review"]) == 0
+    out = capsys.readouterr().out
+    pack = (published_yesterday / "reports" / f"review-{PREVIOUS_DAY}.md").read_text()
+    assert out.startswith(pack) and f"# Tier review as of {PREVIOUS_DAY}" in pack
+    assert "No review calendar" in pack and "No ICP discovery yet" in pack
+    with duckdb.connect(str(published_yesterday / "published" / "serving.duckdb"), read_only=True) as con:
+        (tier_1,) = con.execute("select count(*) from account_tiers where tier = 'tier_1'").fetchone()
+    verdict = "below" if tier_1 < 25 else "above" if tier_1 > 50 else "within"
+    assert f"| tier_1 | {tier_1:,} | 25–50 | {verdict} |" in pack
+    assert main(["review", "--date", "2020-01-01"]) == 3
+    assert "2020-01-01 is not in the published history" in capsys.readouterr().err

@@ -43,7 +43,10 @@ def run_on(engine: str, sample_loaded: Path, folder: Path, monkeypatch) -> Paths
     monkeypatch.setenv("ABM_ENGINE", engine)
     rules = folder / "rules" / "scoring.yml"
     rules.parent.mkdir()
-    shutil.copyfile(DEFAULT_SCORING_CONFIG, rules)
+    # a review date between the runs, so the review calendar's SQL runs on both engines
+    review = f"  quarterly: false\n  dates: [{SAMPLE_END - dt.timedelta(days=2)}]\n"
+    rules.write_text(DEFAULT_SCORING_CONFIG.read_text().replace("  quarterly: false\n  dates: []\n", review))
+    assert str(SAMPLE_END - dt.timedelta(days=2)) in rules.read_text()
     monkeypatch.setenv("ABM_SCORING_CONFIG", str(rules))
     for start, end in RUNS:
         result = run_job(start, end)

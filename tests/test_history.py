@@ -166,3 +166,72 @@ def test_a_weight_changed_in_the_rules_file_changes_the_scores_with_no_code_chan
             assert after[account][2] == fit - 10
         else:
             assert after[account] == before[account]
+
+
+def test_a_review_calendar_holds_demotions_until_the_review_date_in_a_backfill_as_nightly(landed_30, tmp_path):
+    """With review dates on the 10th and the 24th of the 30 days, a 21-day backfill demotes nobody
+    between them (disqualification aside): the accounts the scores would demote stay, pending, and
+    fall on the 24th, where the gate's count leaves them out. The last date alone gives the same rows."""
+    import yaml
+
+    from dagster_project.review import review_pack
+    from dagster_project.settings import DEFAULT_SCORING_CONFIG
+    from dagster_project.transform.scoring_config import load_scoring_config
+
+    first, review = END - dt.timedelta(days=20), END - dt.timedelta(days=6)
+    rules = yaml.safe_load(DEFAULT_SCORING_CONFIG.read_text())
+    rules["review"] = {"quarterly": False, "dates": [first.isoformat(), review.isoformat()]}
+    edited = tmp_path / "scoring.yml"
+    edited.write_text(yaml.safe_dump(rules))
+    scoring = load_scoring_config(edited)
+    run_dbt(first, END, select="+account_tier_history +account_tier_changes +tier_movement_checks", scoring=scoring)
+    with warehouse() as con:
+        demoted_on = {
+            day
+            for (day,) in con.execute(
+                "select distinct as_of_date from account_tier_changes where change_type = 'demotion' and to_tier <> 'disqualified'"
+            ).fetchall()
+        }
+        pending = con.execute(
+            "select as_of_date, account_id, tier, pending_tier, tier_reason from account_tier_history where tier_basis = 'review'"
+        ).fetchall()
+        fell_at_review = con.execute(
+            f"select count(*), count(case when is_review_demotion then 1 end) from account_tier_changes "
+            f"where as_of_date = '{review}' and change_type = 'demotion'"
+        ).fetchone()
+        (gate_counted,) = con.execute(
+            f"select moved from tier_movement_checks where as_of_date = '{review}' and move = 'demotions'"
+        ).fetchone()
+        last_date = con.execute(f"select * from account_tier_history where as_of_date = '{END}' order by all").fetchall()
+
+    assert demoted_on <= {first, review}, sorted(demoted_on)
+    assert [row for row in pending if row[0] < review], "the calendar held some demotion back"
+    assert all(first < day != review and pending_tier != tier for day, _, tier, pending_tier, _ in pending), pending
+    held_before_review = [row for row in pending if row[0] == review - dt.timedelta(days=1)]
+    assert all(f"until the review of {review}" in row[4] for row in held_before_review), held_before_review
+    demoted, announced = fell_at_review
+    assert announced > 0 and gate_counted == demoted - announced, (fell_at_review, gate_counted)
+
+    # the review pack of the day before the review lists what is pending and what was promoted since
+    with warehouse() as con:
+        day_before = review - dt.timedelta(days=1)
+        pack = review_pack(con, day_before, scoring["review"]["targets"], None)
+        (promoted,) = con.execute(
+            f"select count(*) from account_tier_changes where change_type = 'promotion' and as_of_date > '{first}' "
+            f"and as_of_date <= '{day_before}'"
+        ).fetchone()
+        names = [
+            name
+            for (name,) in con.execute(
+                f"select account_name from account_tier_history where as_of_date = '{day_before}' and tier_basis = 'review'"
+            ).fetchall()
+        ]
+    assert f"Last review {first}; the next is {review}." in pack
+    assert f"## Demotions pending for the review ({len(held_before_review):,}; they take effect on {review}" in pack
+    assert names and all(name in pack for name in names)
+    assert f"## Promotions since the last review ({promoted:,})" in pack
+
+    wipe_warehouse()
+    run_dbt(END, END, scoring=scoring)
+    with warehouse() as con:
+        assert con.execute(f"select * from account_tier_history where as_of_date = '{END}' order by all").fetchall() == last_date

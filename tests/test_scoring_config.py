@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 from pathlib import Path
 
 import pytest
 import yaml
 
 from dagster_project.settings import DEFAULT_SCORING_CONFIG
-from dagster_project.transform.scoring_config import ScoringConfigError, load_scoring_config, validate
+from dagster_project.transform.scoring_config import DEFAULT_TARGETS, ScoringConfigError, load_scoring_config, validate
 
 
 @pytest.fixture()
@@ -53,6 +54,8 @@ def test_the_shipped_rules_are_valid():
             "'discovery.regions.EMEA' lists 'XX', which is not an ISO country code (US, GB, ...)",
         ),
         (lambda c: c["gate"]["moves"].pop("accounts_lost"), "missing key 'gate.moves.accounts_lost'"),
+        (lambda c: c["review"].update(dates=["2027-13-01"]), "key 'review.dates[0]' must be a date (YYYY-MM-DD), got '2027-13-01'"),
+        (lambda c: c["review"]["targets"].update(tier_1={"min": 60, "max": 50}), "'review.targets.tier_1' has min 60 above max 50"),
     ],
 )
 def test_invalid_rules_name_the_key(rules, change, message):
@@ -84,3 +87,15 @@ def test_a_name_the_exports_hold_nearly_but_not_quite_is_a_typo_with_a_suggestio
     with pytest.raises(ScoringConfigError, match="did you mean 'Snowflake'"):
         check_against_data(typo, seen)
     check_against_data(typo, {})  # nothing loaded yet: nothing to check against
+
+
+def test_rules_written_before_the_review_calendar_load_without_one(tmp_path):
+    """A rules file without `review:` (or with only its dates) loads, with no calendar and the default targets."""
+    rules = yaml.safe_load(DEFAULT_SCORING_CONFIG.read_text())
+    rules.pop("review")
+    path = tmp_path / "scoring.yml"
+    path.write_text(yaml.safe_dump(rules))
+    assert load_scoring_config(path)["review"] == {"quarterly": False, "dates": [], "targets": DEFAULT_TARGETS}
+    rules["review"] = {"dates": [dt.date(2027, 1, 4)]}
+    path.write_text(yaml.safe_dump(rules))
+    assert load_scoring_config(path)["review"] == {"quarterly": False, "dates": ["2027-01-04"], "targets": DEFAULT_TARGETS}

@@ -26,10 +26,13 @@ COLORS = {"tier_1": "#1f6feb", "tier_2": "#2da44e", "tier_3": "#bf8700", "disqua
 WIDTH, HEIGHT, PAD = 640, 240, 40
 
 
+ICP_REPORT = "ICP discovery (abm icp)"
+
+
 def latest_reports(locations) -> dict[str, Path]:
     """The latest ICP discovery report and what-if report of the data folder, by what they are."""
     found = {
-        "ICP discovery (abm icp)": sorted(locations.reports.glob("icp-*.md")),
+        ICP_REPORT: sorted(locations.reports.glob("icp-*.md")),
         "What-if of candidate rules (abm whatif)": sorted(
             (locations.data_dir / "whatif").glob("*/whatif_report.html"), key=lambda path: path.stat().st_mtime
         ),

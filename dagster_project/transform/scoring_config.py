@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,12 @@ WRITEBACK_COLUMNS = ("tier", "score", "reason", "suppress", "family_tier", "buyi
 # The day-over-day moves the publish gate judges (dbt/models/marts/per_date/tier_movement_checks.sql).
 GATE_MOVES = ("tier_changes", "demotions", "firmographic_changes", "accounts_lost", "contacts_moved", "tier_1_reach_lost")
 _MOVE = {"expected_share": _num(0, 1), "min_accounts": _num(1, 1e7)}
+_TARGET = {"min": _num(0, 1e7), "max": _num(0, 1e7)}
+
+# Sections a rules file written before they existed may leave out, with what leaving them out means.
+# The tier sizes the seeds' typical program works (the review pack compares each tier with them).
+DEFAULT_TARGETS = {"tier_1": {"min": 25, "max": 50}, "tier_2": {"min": 100, "max": 250}, "tier_3": {"min": 500, "max": 2000}}
+DEFAULTS: dict[str, Any] = {"review": {"quarterly": False, "dates": [], "targets": DEFAULT_TARGETS}}
 
 # The shape of the file: a dict is a fixed set of keys, {"*": spec} a map with free keys,
 # [spec] a list, "text" a string, "boolean" true or false, ("number", lo, hi) a number in range.
@@ -110,6 +117,7 @@ SPEC: dict[str, Any] = {
         "warn_disqualified_share": _num(0, 1),
     },
     "hysteresis": {"demotion_margin": _num(0, 50), "demotion_days": _num(1, 90), "lookback_days": _num(1, 365)},
+    "review": {"quarterly": "boolean", "dates": ["date"], "targets": {tier: _TARGET for tier in TIERS[:-1]}},  # every tier but disqualified
     "clusters": {"trigger_window_days": _num(1, 730), "triggers": {"*": "text"}},
     "activation": {
         "alert_on": {"change_types": ["change_type"], "from_tiers": ["tier"]},
@@ -130,11 +138,26 @@ def load_scoring_config(path: Path) -> dict[str, Any]:
         config = yaml.safe_load(path.read_text())
     except (OSError, yaml.YAMLError) as error:
         raise ScoringConfigError(f"{path}: cannot be read as YAML: {error}") from error
+    config = with_defaults(config)
     validate(config, path)
+    # dates as ISO text: the rules travel to dbt as JSON
+    config["review"]["dates"] = sorted(str(day) for day in config["review"]["dates"])
     return config
 
 
+def with_defaults(config: Any) -> Any:
+    """The rules with each section (and key) of DEFAULTS they leave out filled in."""
+    if not isinstance(config, dict):
+        return config
+    filled = dict(config)
+    for section, keys in DEFAULTS.items():
+        given = config.get(section, {})
+        filled[section] = {**keys, **given} if isinstance(given, dict) else given
+    return filled
+
+
 def validate(config: Any, path: Path | str = "scoring config") -> None:
+    config = with_defaults(config)
     _check(config, SPEC, "", str(path))
     _check_order(config, str(path))
 
@@ -173,6 +196,8 @@ def _check(value: Any, spec: Any, key: str, path: str) -> None:
             re.compile(str(value))
         except re.error as error:
             raise ScoringConfigError(f"{path}: key '{where}' is not a valid regular expression: {error}") from error
+    elif spec == "date" and not _is_date(value):
+        raise ScoringConfigError(f"{path}: key '{where}' must be a date (YYYY-MM-DD), got {value!r}")
     elif spec == "boolean" and not isinstance(value, bool):
         raise ScoringConfigError(f"{path}: key '{where}' must be true or false, got {value!r}")
     elif spec == "text" and not isinstance(value, str):
@@ -185,6 +210,16 @@ def _check(value: Any, spec: Any, key: str, path: str) -> None:
             f"{path}: key '{where}' must be a CRM field name (letters, digits, spaces and underscores, "
             f"starting with a letter), got {value!r}"
         )
+
+
+def _is_date(value: Any) -> bool:
+    if isinstance(value, dt.date):
+        return True
+    try:
+        dt.date.fromisoformat(str(value))
+    except ValueError:
+        return False
+    return True
 
 
 def _check_countries(config: dict, path: str) -> None:
@@ -270,6 +305,9 @@ def _check_order(config: dict, path: str) -> None:
     _check_regions(config["discovery"]["regions"], path)
     if not config["buying_group"]["roles"]:
         raise ScoringConfigError(f"{path}: key 'buying_group.roles' must list at least one role")
+    for tier, target in config["review"]["targets"].items():
+        if target["min"] > target["max"]:
+            raise ScoringConfigError(f"{path}: key 'review.targets.{tier}' has min {target['min']:g} above max {target['max']:g}")
     hysteresis = config["hysteresis"]
     if hysteresis["demotion_days"] > hysteresis["lookback_days"]:
         raise ScoringConfigError(

@@ -35,8 +35,14 @@
     cast('{{ series_start_day() }}' as date)
 {%- endmacro %}
 
+{# With a review calendar the series reaches back to the latest review on or before the range
+   (macros/review.sql): the tier an account holds since that review is the highest it reached. #}
 {% macro series_start_day() -%}
     {%- set start = modules.datetime.date.fromisoformat(as_of_date('ABM_AS_OF_START', 'ABM_AS_OF_END')) -%}
+    {%- set reviews = review_dates() -%}
+    {%- if reviews and reviews[0] < start -%}
+        {%- set start = reviews[0] -%}
+    {%- endif -%}
     {{ return(start - modules.datetime.timedelta(days=series_lookback_days() + 1)) }}
 {%- endmacro %}
 

@@ -49,7 +49,11 @@ changes as (
         case
             when lag(score_date) over by_account = {{ dbt.dateadd('day', -1, 'score_date') }}
                 then lag(tier) over by_account
-        end as previous_tier
+        end as previous_tier,
+        case
+            when lag(score_date) over by_account = {{ dbt.dateadd('day', -1, 'score_date') }}
+                then lag(tier_basis) over by_account
+        end as previous_tier_basis
     from with_plays
     window by_account as (partition by account_id order by score_date)
 )

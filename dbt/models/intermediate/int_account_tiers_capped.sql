@@ -1,4 +1,5 @@
--- The tier per account and date: the hysteresis tier, with tier 1 capped at tiers.tier_1_cap (the
+-- The tier per account and date: the hysteresis tier (held until the next review with a review
+-- calendar), with tier 1 capped at tiers.tier_1_cap (the
 -- highest totals win, ties broken by fit then account id; pinned tier 1 accounts take their slots
 -- first) and active sales overrides winning over the scores.
 {{ config(materialized='view') }}
@@ -54,10 +55,21 @@ final as (
         case
             when override_tier is not null then 'override'
             when capped_tier_rank < held_tier_rank then 'tier_1_cap'
+            when pending_tier_rank is not null then 'review'
             when held_tier_rank > qualified_tier_rank then 'hysteresis'
             else 'scores'
         end as tier_basis
     from capped
+),
+
+-- the tier a held account falls to at the next review, shown only while the review holds it
+pending as (
+    select
+        *,
+        case
+            when tier_basis = 'review' then {{ tier_name('pending_tier_rank') }}
+        end as pending_tier
+    from final
 )
 
-select * from final
+select * from pending

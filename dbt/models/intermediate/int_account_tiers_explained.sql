@@ -90,6 +90,11 @@ reasoned as (
         || fit_explanation || ', ' || intent_explanation || ', ' || engagement_explanation
         || case tier_basis
             when 'tier_1_cap' then '; qualifies for tier 1 but ranks outside the tier 1 cap of {{ tier_1_cap }}'
+            when 'review'
+                then
+                    '; kept in ' || {{ tier_name('held_tier_rank') }} || ' until the review of '
+                    || coalesce(cast(next_review_date as {{ dbt.type_string() }}), 'the next review date')
+                    || ' (its scores place it in ' || pending_tier || ' now)'
             when 'hysteresis'
                 then
                     '; kept in ' || {{ tier_name('held_tier_rank') }}

@@ -3,7 +3,11 @@
 -- A tier is held only while it was earned within `lookback_days`, so every day's result is a pure
 -- function of the series before it: the same whatever order dates are run or backfilled in.
 -- Look-back days this run did not score come from the ranks remembered under the same inputs.
+-- With a review calendar (macros/review.sql) a demotion waits for the next review date: between
+-- reviews an account keeps the highest tier it held since the last one (disqualification still
+-- takes effect at once), and the tier its scores hold it in is its pending tier.
 {%- set lookback = scoring('hysteresis.lookback_days') %}
+{%- set reviews = review_dates() %}
 {%- set demotion_days = scoring('hysteresis.demotion_days') %}
 
 with scored as (
@@ -97,9 +101,45 @@ held as (
                 last_qualified_tier_2 is not null
                 and (last_demoted_tier_2 is null or last_demoted_tier_2 < last_qualified_tier_2) then 2
             else qualified_tier_rank
-        end as held_tier_rank
+        end as hysteresis_tier_rank
     from demotions
 ),
+
+-- The linter lays out one branch of the calendar's Jinja at a time, so its layout is left to review;
+-- without a calendar the periods are unused.
+-- noqa: disable=LT02,ST03
+-- the review calendar's periods (no rows without a calendar)
+review_periods as (
+    {{ review_period_rows(reviews) }}
+),
+
+reviewed as (
+    select
+        held.*,
+        {%- if reviews %}
+        review_periods.next_review_date,
+        case
+            when held.hysteresis_tier_rank = 0 or review_periods.review_date is null then held.hysteresis_tier_rank
+            else
+                max(held.hysteresis_tier_rank) over (
+                    partition by held.account_id, review_periods.review_date
+                    order by held.day_number
+                    rows between unbounded preceding and current row
+                )
+        end as held_tier_rank
+    from held
+    -- days before the first review date have no period: demotions take effect as without a calendar
+    left join review_periods
+        on
+            held.score_date >= review_periods.review_date
+            and (held.score_date < review_periods.next_review_date or review_periods.next_review_date is null)
+        {%- else %}
+        cast(null as date) as next_review_date,
+        held.hysteresis_tier_rank as held_tier_rank
+    from held
+        {%- endif %}
+),
+-- noqa: enable=LT02,ST03
 
 final as (
     select
@@ -111,9 +151,11 @@ final as (
         held.days_below_tier_2,
         held.last_demoted_tier_1,
         held.last_demoted_tier_2,
-        held.held_tier_rank
+        held.held_tier_rank,
+        case when held.held_tier_rank > held.hysteresis_tier_rank then held.hysteresis_tier_rank end as pending_tier_rank,
+        held.next_review_date
     from scored
-    inner join held
+    inner join reviewed as held
         on
             scored.score_date = held.score_date
             and scored.account_id = held.account_id

@@ -29,11 +29,11 @@ candidate_scores as (
 
 thresholds as (
     {%- for rule, score in thresholds %}
-    select
-        '{{ rule }}' as rule,
-        '{{ score }}' as score,
-        cast({{ scoring(rule) }} as double) as threshold
-    {{ "union all" if not loop.last }}
+        select
+            '{{ rule }}' as rule,
+            '{{ score }}' as score,
+            cast({{ scoring(rule) }} as double) as threshold
+        {{ "union all" if not loop.last }}
     {%- endfor %}
 ),
 
@@ -59,13 +59,13 @@ candidate_ranked as (
     select
         'fit_score' as score,
         cast(fit_score as double) as score_value,
-        row_number() over (order by fit_score desc, account_id) as position
+        row_number() over (order by fit_score desc, account_id asc) as position
     from candidate_scores
     union all
     select
         'total_score' as score,
         cast(total_score as double) as score_value,
-        row_number() over (order by total_score desc, account_id) as position
+        row_number() over (order by total_score desc, account_id asc) as position
     from candidate_scores
 )
 

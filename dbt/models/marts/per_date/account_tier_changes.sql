@@ -20,6 +20,8 @@ changes as (
             when {{ tier_order('tier') }} > {{ tier_order('previous_tier') }} then 'promotion'
             else 'demotion'
         end as change_type,
+        -- a demotion the review calendar held back, taking effect on its review date
+        coalesce(previous_tier_basis = 'review', false) as is_review_demotion,
         total_score,
         tier_reason,
         play_motion,

@@ -58,6 +58,7 @@ final as (
         assigned.total_score,
         assigned.tier,
         assigned.tier_basis,
+        assigned.pending_tier,
         assigned.tier_reason,
         assigned.tier_2_cluster,
         assigned.fit_intent_quadrant,

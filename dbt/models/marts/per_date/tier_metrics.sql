@@ -8,6 +8,7 @@ with history as (
         account_id,
         coalesce(domain, account_id) as account_key,
         tier,
+        tier_basis,
         is_reachable,
         industry_points,
         employee_points,
@@ -107,7 +108,8 @@ tier_counts as (
         sum(case when tier = 'tier_2' then 1 else 0 end) as tier_2_accounts,
         sum(case when tier = 'tier_3' then 1 else 0 end) as tier_3_accounts,
         sum(case when tier = 'disqualified' then 1 else 0 end) as disqualified_accounts,
-        sum(case when tier = 'tier_1' and is_reachable then 1 else 0 end) as tier_1_reachable_accounts
+        sum(case when tier = 'tier_1' and is_reachable then 1 else 0 end) as tier_1_reachable_accounts,
+        sum(case when tier_basis = 'review' then 1 else 0 end) as pending_demotions
     from today
     group by as_of_date
 ),
@@ -116,7 +118,8 @@ movements as (
     select
         as_of_date,
         sum(case when change_type = 'promotion' then 1 else 0 end) as promotions,
-        sum(case when change_type = 'demotion' then 1 else 0 end) as demotions
+        sum(case when change_type = 'demotion' then 1 else 0 end) as demotions,
+        sum(case when change_type = 'demotion' and is_review_demotion then 1 else 0 end) as review_demotions
     from {{ ref('account_tier_changes') }}
     where {{ in_as_of_range('as_of_date') }}
     group by as_of_date
@@ -133,6 +136,11 @@ contact_counts as (
     from contacts
     where {{ in_as_of_range('score_date') }}
     group by score_date
+),
+
+-- the review calendar's period each date falls in (no rows without a calendar)
+review_periods as (
+    {{ review_period_rows(review_dates()) }}
 ),
 
 final as (
@@ -158,6 +166,7 @@ final as (
         cast(tier_counts.disqualified_accounts as double) / tier_counts.accounts as disqualified_share,
         coalesce(movements.promotions, 0) as promotions,
         coalesce(movements.demotions, 0) as demotions,
+        coalesce(movements.review_demotions, 0) as review_demotions,
         coalesce(movements.promotions, 0) + coalesce(movements.demotions, 0) as tier_changes,
         coalesce(pair_counts.compared_accounts, 0) as compared_accounts,
         coalesce(pair_counts.firmographic_changes, 0) as firmographic_changes,
@@ -171,13 +180,20 @@ final as (
         coalesce(contact_counts.stale_contacts, 0) as stale_contacts,
         coalesce(contact_counts.unverified_contacts, 0) as unverified_contacts,
         coalesce(contact_counts.bounced_contacts, 0) as bounced_contacts,
-        coalesce(contact_counts.verified_decision_makers, 0) as verified_decision_makers
+        coalesce(contact_counts.verified_decision_makers, 0) as verified_decision_makers,
+        tier_counts.pending_demotions,
+        review_periods.review_date as last_review_date,
+        review_periods.next_review_date
     from tier_counts
     left join movements on tier_counts.as_of_date = movements.as_of_date
     left join pair_counts on tier_counts.as_of_date = pair_counts.as_of_date
     left join lost_accounts on tier_counts.as_of_date = lost_accounts.as_of_date
     left join moved_contacts on tier_counts.as_of_date = moved_contacts.as_of_date
     left join contact_counts on tier_counts.as_of_date = contact_counts.as_of_date
+    left join review_periods
+        on
+            tier_counts.as_of_date >= review_periods.review_date
+            and (tier_counts.as_of_date < review_periods.next_review_date or review_periods.next_review_date is null)
 )
 
 select * from final

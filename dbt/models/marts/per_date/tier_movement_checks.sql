@@ -1,12 +1,14 @@
 -- The publish gate's verdict on each day's movement, one row per as-of date and kind of move: how
 -- many accounts (or contacts) moved against the day before, and the most that the day-to-day churn
 -- of a book this size explains (gate in config/scoring.yml). A date without a scored day before
--- (a first load, the first date of a backfill) has no row: it has nothing to move from.
+-- (a first load, the first date of a backfill) has no row: it has nothing to move from. Demotions
+-- the review calendar held back and applies on a review date were announced (pending_tier): they
+-- are business, not breakage, and are not counted.
 {%- set gate = scoring('gate') %}
 {#- each move: the column counting what moved, the column counting what was compared, and in words -#}
 {%- set counted = {
-    'tier_changes': ('tier_changes', 'compared_accounts', 'accounts changed tier'),
-    'demotions': ('demotions', 'compared_accounts', 'accounts were demoted'),
+    'tier_changes': ('tier_changes - review_demotions', 'compared_accounts', 'accounts changed tier'),
+    'demotions': ('demotions - review_demotions', 'compared_accounts', 'accounts were demoted'),
     'firmographic_changes': ('firmographic_changes', 'compared_accounts', 'accounts changed firmographic points (industry, employees, revenue or country)'),
     'accounts_lost': ('accounts_lost', 'accounts_day_before', 'accounts of the day before are missing'),
     'contacts_moved': ('contacts_moved', 'compared_contacts', 'contacts are filed under another account'),
