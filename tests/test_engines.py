@@ -1,4 +1,10 @@
-"""The same exports, rules and runs on DuckDB and on Spark (local[2]) give the same tables, row for row.
+"""The same exports, rules and runs on DuckDB and on a standalone Spark cluster give the same tables,
+row for row.
+
+The cluster is the one deploy/spark/local-cluster starts: a master and two workers, each its own JVM,
+the pipeline's Spark session sent there by ABM_SPARK_MASTER. One worker is killed (SIGKILL, as a lost
+machine) while the first Spark build runs: Spark runs its tasks again on the other and the build ends
+as it would have.
 
 Both engines run the whole pipeline (ingest, dbt, the checks, the publish) for a range and then for an
 earlier date (an out-of-order backfill), then ICP discovery and a what-if of the current rules over the
@@ -11,9 +17,17 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import json
+import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -21,7 +35,7 @@ import pytest
 
 from dagster_project.cli import execute_job, published_in, run_job
 from dagster_project.discovery.assets import AS_OF_TAG, DISCOVERY_JOB_NAME
-from dagster_project.settings import DEFAULT_SCORING_CONFIG, Paths
+from dagster_project.settings import DEFAULT_SCORING_CONFIG, REPO_ROOT, Paths
 from dagster_project.transform.spark_tables import spark_table_folder, spark_table_relation
 from dagster_project.whatif import WhatIf, run_whatif
 from tests.conftest import SAMPLE_END
@@ -33,6 +47,61 @@ pytestmark = pytest.mark.skipif(
 
 RUNS = [(SAMPLE_END - dt.timedelta(days=1), SAMPLE_END), (SAMPLE_END - dt.timedelta(days=3), SAMPLE_END - dt.timedelta(days=3))]
 DIGITS = 9  # scores compared to 1e-9
+
+
+CLUSTER_SCRIPT = REPO_ROOT / "deploy" / "spark" / "local-cluster"
+
+
+@dataclass(frozen=True)
+class Cluster:
+    url: str
+    ui_port: int
+    folder: Path  # the script's pid files and logs
+
+    def state(self) -> dict:
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.ui_port}/json/", timeout=5) as reply:
+            return json.load(reply)
+
+    def kill_worker_during_build(self, tables: Path) -> dict:
+        """In the background: once a Spark application runs and has written ten tables, SIGKILL the
+        second worker's JVM. Returns what it saw (the application it was killed under)."""
+        seen: dict = {}
+
+        def watch() -> None:
+            deadline = time.monotonic() + 1200
+            while time.monotonic() < deadline and not seen:
+                running = self.state()["activeapps"]
+                if running and tables.is_dir() and len(list(tables.iterdir())) >= 10:
+                    os.kill(int((self.folder / "worker-2.pid").read_text()), signal.SIGKILL)
+                    seen.update(application=running[0]["id"], tables_written=len(list(tables.iterdir())))
+                time.sleep(0.5)
+
+        threading.Thread(target=watch, daemon=True).start()
+        return seen
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def spark_cluster(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("spark-cluster")
+    master_port, ui_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "PYTHON": sys.executable,
+        "ABM_SPARK_CLUSTER_DIR": str(folder),
+        "ABM_SPARK_MASTER_PORT": str(master_port),
+        "ABM_SPARK_UI_PORT": str(ui_port),
+    }
+    subprocess.run([str(CLUSTER_SCRIPT), "start"], env=env, check=True, timeout=300)
+    try:
+        yield Cluster(f"spark://127.0.0.1:{master_port}", ui_port, folder)
+    finally:
+        subprocess.run([str(CLUSTER_SCRIPT), "stop"], env=env, check=False, timeout=120)
 
 
 def run_on(engine: str, sample_loaded: Path, folder: Path, monkeypatch) -> Paths:
@@ -89,9 +158,18 @@ def whatif_on(locations: Paths, monkeypatch) -> WhatIf:
 
 
 @pytest.mark.slow
-def test_duckdb_and_spark_build_the_same_tables(sample_loaded, tmp_path, monkeypatch):
+def test_duckdb_and_spark_build_the_same_tables(sample_loaded, tmp_path, monkeypatch, spark_cluster):
     on_duckdb = run_on("duckdb", sample_loaded, tmp_path / "duckdb", monkeypatch)
+    assert spark_cluster.state()["aliveworkers"] == 2
+    monkeypatch.setenv("ABM_SPARK_MASTER", spark_cluster.url)
+    killed = spark_cluster.kill_worker_during_build(tmp_path / "spark" / "spark" / "warehouse" / "abm.db")
     on_spark = run_on("spark", sample_loaded, tmp_path / "spark", monkeypatch)
+    # a worker was lost mid-build, and every run still succeeded on the other (run_on asserts it)
+    assert killed.get("application"), "no worker was killed during a Spark build"
+    state = spark_cluster.state()
+    assert state["aliveworkers"] == 1
+    applications = {app["id"]: app["name"] for app in state["completedapps"] + state["activeapps"]}
+    assert applications.get(killed["application"]) == "abm_tiering", applications
     whatifs = {"duckdb": whatif_on(on_duckdb, monkeypatch), "spark": whatif_on(on_spark, monkeypatch)}
 
     with duckdb.connect() as con:
