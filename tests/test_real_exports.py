@@ -456,3 +456,31 @@ def test_a_csv_the_reader_cannot_split_is_refused_naming_the_cause_not_echoing_t
     message = str(error.value)
     assert "a line is longer than the reader allows" in message and "Maximum line size of 2000000 bytes exceeded" in message
     assert "xxxxxxxx" not in message and len(message) < 500
+
+
+def test_the_account_teams_own_activities_load_from_salesforce_and_hubspot_with_their_direction(locations):
+    fixtures = ("salesforce_tasks_dataloader.csv", "salesforce_events_dataloader.csv", "hubspot_calls.csv", "hubspot_emails.csv")
+    for fixture in fixtures:
+        land(locations, "crm_activities", fixture)
+    result = load_export(locations, "crm_activities", DAY, None)
+    assert sorted((file.mapping, file.rows, file.rejects) for file in result.files) == [
+        ("hubspot_activities", 2, 0),
+        ("hubspot_activities", 2, 0),
+        ("salesforce", 1, 0),
+        ("salesforce", 3, 0),
+    ]
+    run_dbt(DAY, DAY, select="stg_crm__activities")
+    with duckdb.connect(str(paths().warehouse), read_only=True) as con:
+        rows = con.execute("select activity_id, owner_id, activity_type, direction, is_open from stg_crm__activities").fetchall()
+    assert {activity: rest for activity, *rest in rows} == {
+        # Data Loader's upper-case API names; every Task and Event is the team's, an open task not yet done
+        "00T5g00000Tsk01AAB": ["0055g00000Own01AAB", "email", "outbound", False],
+        "00T5g00000Tsk02AAB": ["0055g00000Own01AAB", "call", "outbound", False],
+        "00T5g00000Tsk03AAB": ["0055g00000Own02AAB", "task", "outbound", True],
+        "00U5g00000Evt01AAB": ["0055g00000Own01AAB", "event", "outbound", False],
+        # HubSpot says which way a call or an e-mail went
+        "18001": ["Ines Duarte", "call", "outbound", False],
+        "18002": ["Ines Duarte", "call", "inbound", False],
+        "19001": ["Kofi Mensah", "email", "outbound", False],
+        "19002": ["Kofi Mensah", "email", "inbound", False],
+    }

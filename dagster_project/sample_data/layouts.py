@@ -107,6 +107,12 @@ _ACTIVITIES = """
     from companies
     where engagement_propensity > 0.9 and u('book', i * 1000 + $k) < 0.05
     union all
+    -- the account team's own touches: some owners work their book far more often than others
+    select 'OUT-' || $k || '-' || i, account_id, null,
+           case when u('och', i * 1000 + $k) < 0.6 then 'email' else 'call' end, date '$d'
+    from companies
+    where u('out', i * 1000 + $k) < 0.02 + 0.2 * u('diligence', cast(floor(u('own', i) * 12) as integer))
+    union all
     select 'TRG-' || i, account_id, null, trigger_event, date '$d'
     from companies
     where trigger_event is not null and cast(floor(u('trgday', i) * $days) as integer) = $k

@@ -39,7 +39,16 @@ _TARGET = {"min": _num(0, 1e7), "max": _num(0, 1e7)}
 # Sections a rules file written before they existed may leave out, with what leaving them out means.
 # The tier sizes the seeds' typical program works (the review pack compares each tier with them).
 DEFAULT_TARGETS = {"tier_1": {"min": 25, "max": 50}, "tier_2": {"min": 100, "max": 250}, "tier_3": {"min": 500, "max": 2000}}
-DEFAULTS: dict[str, Any] = {"review": {"quarterly": False, "dates": [], "targets": DEFAULT_TARGETS}}
+# What the account team's own activities look like, and the touches a week each tier's play asks for.
+DEFAULT_ADHERENCE = {
+    "outbound_activity_types": ["email", "call", "task", "listemail", "cadence", "linkedin", "event", "meeting_booked"],
+    "open_statuses": ["not started", "in progress", "deferred", "waiting on someone else", "open", "canceled", "cancelled"],
+    "touches_per_week": {"tier_1": 2, "tier_2": 0.5, "tier_3": 0.25},
+}
+DEFAULTS: dict[str, Any] = {
+    "review": {"quarterly": False, "dates": [], "targets": DEFAULT_TARGETS},
+    "adherence": DEFAULT_ADHERENCE,
+}
 
 # The shape of the file: a dict is a fixed set of keys, {"*": spec} a map with free keys,
 # [spec] a list, "text" a string, "boolean" true or false, ("number", lo, hi) a number in range.
@@ -118,6 +127,11 @@ SPEC: dict[str, Any] = {
     },
     "hysteresis": {"demotion_margin": _num(0, 50), "demotion_days": _num(1, 90), "lookback_days": _num(1, 365)},
     "review": {"quarterly": "boolean", "dates": ["date"], "targets": {tier: _TARGET for tier in TIERS[:-1]}},  # every tier but disqualified
+    "adherence": {
+        "outbound_activity_types": ["text"],
+        "open_statuses": ["text"],
+        "touches_per_week": {tier: _num(0, 100) for tier in TIERS[:-1]},  # disqualified accounts get no play
+    },
     "clusters": {"trigger_window_days": _num(1, 730), "triggers": {"*": "text"}},
     "activation": {
         "alert_on": {"change_types": ["change_type"], "from_tiers": ["tier"]},

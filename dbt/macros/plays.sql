@@ -19,3 +19,15 @@
     {{ "union all" if not loop.last }}
     {%- endfor %}
 {% endmacro %}
+
+{# outbound (the account team's touch) or inbound (the account's engagement): the export's own
+   direction where it has one (HubSpot: OUTBOUND/INBOUND calls, EMAIL/INCOMING_EMAIL e-mails), else
+   the activity type against adherence.outbound_activity_types. #}
+{% macro activity_direction(direction_column, type_column) -%}
+    case
+        when lower({{ direction_column }}) in ('inbound', 'incoming', 'incoming_email', 'in') then 'inbound'
+        when lower({{ direction_column }}) in ('outbound', 'outgoing', 'email', 'forwarded_email', 'out') then 'outbound'
+        when lower({{ type_column }}) in {{ in_list('adherence.outbound_activity_types') }} then 'outbound'
+        else 'inbound'
+    end
+{%- endmacro %}

@@ -10,6 +10,9 @@ renamed as (
         contact_email,
         lower(activity_type) as activity_type,
         activity_date,
+        owner_id,
+        {{ activity_direction('direction', 'activity_type') }} as direction,
+        coalesce(lower(status) in {{ in_list('adherence.open_statuses') }}, false) as is_open,
         {{ raw_metadata_columns() }}
     from source
 )
