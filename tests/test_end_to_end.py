@@ -117,3 +117,20 @@ def test_owner_and_cluster_counts_add_up_to_the_current_tiers(pipeline_run):
     assert published(data, "select sum(accounts) from tier_2_clusters") == [(by_tier["tier_2"],)]
     (metrics,) = published(data, f"select tier_1_accounts, tier_2_accounts from tier_metrics where as_of_date = '{SAMPLE_END}'")
     assert metrics == (by_tier["tier_1"], by_tier["tier_2"])
+
+
+def test_every_current_account_has_its_play_status_and_a_first_run_finds_none_overdue(pipeline_run):
+    data, _ = pipeline_run
+    tiers = dict(published(data, "select account_id, play_status from account_tiers"))
+    plays = dict(published(data, "select account_id, play_status from account_plays"))
+    assert plays == tiers
+    statuses = {status for status in plays.values()}
+    # every account enters its play on the first date: only a touch that day (on time) decides one
+    assert statuses <= {"on_time", "pending", "no_play"} and "on_time" in statuses and "pending" in statuses
+    (wrong,) = published(
+        data,
+        "select count(*) from account_plays where (play_status = 'on_time') <> (first_touch_date is not null and tier <> 'disqualified')",
+    )[0]
+    assert wrong == 0
+    by_tier = published(data, "select tier, count(*) from account_plays where tier <> 'disqualified' group by tier order by tier")
+    assert published(data, "select tier, sum(accounts_entered) from play_adherence group by tier order by tier") == by_tier

@@ -21,7 +21,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -38,7 +37,7 @@ from dagster_project.discovery.assets import AS_OF_TAG, DISCOVERY_JOB_NAME
 from dagster_project.settings import DEFAULT_SCORING_CONFIG, REPO_ROOT, Paths
 from dagster_project.transform.spark_tables import spark_table_folder, spark_table_relation
 from dagster_project.whatif import WhatIf, run_whatif
-from tests.conftest import SAMPLE_END
+from tests.conftest import SAMPLE_END, free_port
 
 pytestmark = pytest.mark.skipif(
     shutil.which("java") is None or importlib.util.find_spec("pyspark") is None,
@@ -78,12 +77,6 @@ class Cluster:
 
         threading.Thread(target=watch, daemon=True).start()
         return seen
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

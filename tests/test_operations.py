@@ -191,3 +191,20 @@ def test_each_run_reports_the_tiers_of_its_own_date(landed):
     assert metadata[SAMPLE_END] != metadata[PREVIOUS_DAY]
     # the run's dates and the PII key went to dbt's process only
     assert not {"ABM_AS_OF_START", "ABM_AS_OF_END", "DBT_ENV_SECRET_ABM_PII_KEY"} & set(os.environ)
+
+
+@pytest.mark.slow
+def test_a_tier_1_account_untouched_past_its_sla_alerts_its_owner_once(landed, webhook):
+    assert run_job(SAMPLE_END - dt.timedelta(days=4), SAMPLE_END).success  # a backfill: plays old enough to be due
+    with duckdb.connect(str(paths().serving_db), read_only=True) as con:
+        overdue = con.execute(
+            "select account_id, play_entered_date from account_plays where tier = 'tier_1' and play_status = 'overdue'"
+        ).fetchall()
+    assert overdue, "the sample's owners leave some tier 1 accounts untouched"
+    sent = alerts("play_overdue")
+    assert sorted((a["account_id"], a["play_entered_date"]) for a in sent) == sorted((a, str(d)) for a, d in overdue)
+    assert all(a["owner_name"] in a["text"] and a["sla_due_date"] in a["text"] for a in sent)
+    assert len([p for p in webhook.received if p["kind"] == "play_overdue"]) == len(sent)
+
+    assert run_job(SAMPLE_END).success  # the same overdue plays the next run: nothing sent again
+    assert len(alerts("play_overdue")) == len(sent)

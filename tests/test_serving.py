@@ -361,5 +361,14 @@ def test_tier_report_renders_its_charts_in_headless_chromium_offline(landed, tmp
         (owner, play) = con.execute("select owner_name, play_motion from account_tiers where tier = 'tier_1' limit 1").fetchone()
         (cluster,) = con.execute("select tier_2_cluster from tier_2_clusters order by accounts desc limit 1").fetchone()
     assert owner in dom and play in dom and cluster in dom
+    # whether each tier's play is run: its SLA statuses by tier, tier 1 by owner
+    assert "Is each tier worked as its play says?" in dom and "first touched on time" in dom
+    with duckdb.connect(str(paths().serving_db), read_only=True) as con:
+        counts = con.execute(
+            """select count(*) filter (where play_status = 'on_time'), count(*) filter (where play_status = 'late'),
+                      count(*) filter (where play_status = 'overdue'), count(*) filter (where play_status = 'pending')
+               from account_plays where tier = 'tier_3'"""
+        ).fetchone()
+    assert "<tr><td>Tier 3 — 1:many</td>" + "".join(f"<td>{n:,}</td>" for n in counts) in dom
     # the link to the data-quality report follows the data folder (ABM_DATA_DIR), wherever it is
     assert (paths().reports / "data_quality_latest.html").as_uri() in dom

@@ -1,4 +1,4 @@
-"""Activation after a publish: promotion alerts for account owners and CRM write-back files.
+"""Activation after a publish: tier-change and overdue-play alerts for account owners, CRM write-back files.
 
 Both read the freshly published serving file. Alerts are sent once per change: a ledger keyed by
 (account, date, from tier, to tier) remembers what was sent, so rerunning a date sends nothing new.
@@ -90,6 +90,39 @@ def send_promotion_alerts(serving_db: Path, alerts: Path, start: dt.date, end: d
             )
             new += 1
     return new, len(changes) - new
+
+
+OVERDUE_LEDGER_DDL = "create table if not exists overdue_alerts (alert_key varchar primary key, sent_at timestamp)"
+
+
+def send_overdue_alerts(serving_db: Path, alerts: Path, logger=None) -> int:
+    """Each tier 1 account past its play's SLA with no touch, to its owner once per play it entered."""
+    with _serving(serving_db) as con:
+        cursor = con.execute(
+            """
+            select account_id, account_name, owner_name, play_entered_date, sla_due_date, play_motion
+            from account_plays where tier = 'tier_1' and play_status = 'overdue' order by account_id
+            """
+        )
+        columns = [d[0] for d in cursor.description]
+        overdue = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    with duckdb.connect(str(alerts / "ledger.duckdb")) as ledger:
+        ledger.execute(OVERDUE_LEDGER_DDL)
+        sent = {key for (key,) in ledger.execute("select alert_key from overdue_alerts").fetchall()}
+        new = 0
+        for account in overdue:
+            key = f"{account['account_id']}|{account['play_entered_date']}"
+            if key in sent:
+                continue
+            text = (
+                f"{account['account_name']} ({account['account_id']}) entered tier 1 on {account['play_entered_date']} "
+                f"and is untouched past its SLA ({account['sla_due_date']}); owner {account['owner_name']}. "
+                f"Play: {account['play_motion']}"
+            )
+            send_alert(alerts, "play_overdue", text, {"alert_key": key, **account}, logger)
+            ledger.execute("insert into overdue_alerts values (?, now())", [key])
+            new += 1
+    return new
 
 
 def spreadsheet_safe(column: str) -> str:

@@ -55,6 +55,7 @@ def render_tier_report(
             _section("Tier 2 clusters", _tier_2_clusters(con)),
             _section("Account families", _families(con)),
             _section("Accounts per owner", _owners(con)),
+            _section("Is each tier worked as its play says?", _adherence(con)),
             _section("ICP discovery: what the won deals share", _icp(con)),
             _section("Data quality", _quality_summary(con, as_of, quality_report)),
         ]
@@ -315,6 +316,65 @@ def _owners(con) -> str:
             ]
             for (owner, issue), tiers in by_owner.items()
         ],
+    )
+
+
+PLAY_STATUSES = ("on_time", "late", "overdue", "pending")
+
+
+def _adherence(con) -> str:
+    """Each current play's SLA status by tier and by owner (account_plays), with the touches a week."""
+    worked = [t for t in TIERS if t != "disqualified"]
+    statuses = con.execute("select tier, play_status, count(*) from account_plays group by all").fetchall()
+    counts = {(tier, status): n for tier, status, n in statuses}
+    if not counts:
+        return "<p>No account is in a play yet.</p>"
+    pace_by_tier = {
+        tier: (pace, target)
+        for tier, pace, target in con.execute(
+            "select tier, round(avg(touches_per_week), 2), max(target_touches_per_week) from account_plays group by tier"
+        ).fetchall()
+    }
+    tiers_table = _table(
+        ["tier", "first touched on time", "late", "overdue (due, untouched)", "not yet due", "touches a week per account", "the play asks"],
+        [
+            [
+                LABELS[t],
+                *(f"{counts.get((t, status), 0):,}" for status in PLAY_STATUSES),
+                f"{pace_by_tier.get(t, (0, 0))[0] or 0:g}",
+                f"{pace_by_tier.get(t, (0, 0))[1] or 0:g}",
+            ]
+            for t in worked
+        ],
+    )
+    owners = con.execute(
+        """select owner_name, count(*) filter (where play_status = 'on_time'),
+                  count(*) filter (where play_status in ('on_time', 'late', 'overdue'))
+           from account_plays where tier = 'tier_1' group by owner_name order by owner_name"""
+    ).fetchall()
+    owners_table = _table(
+        ["owner", "tier 1 accounts first touched within the SLA, of those due"],
+        [[_text(owner), f"{on_time:,} of {due:,}"] for owner, on_time, due in owners],
+    )
+    return (
+        "<p>Each account entering a tier (or a tier 2 cluster with its own play) is due its first outbound touch "
+        "within the play's SLA; then the play's touches a week (adherence in config/scoring.yml). Current plays:</p>"
+        + tiers_table
+        + owners_table
+        + _play_performance(con)
+    )
+
+
+def _play_performance(con) -> str:
+    rows = con.execute(
+        """select tier, sla, closed_opportunities, win_rate, win_rate_low, win_rate_high from play_performance
+        where closed_opportunities > 0 order by tier, sla"""
+    ).fetchall()
+    if not rows:
+        return "<p>No deal created during a play has closed yet: whether plays run on time convert better is not known.</p>"
+    return "<p>Does running the play on time convert better? Deals created during a play, by its SLA:</p>" + _table(
+        ["tier", "SLA", "closed deals", "win rate (95 % interval)"],
+        [[LABELS[tier], sla, f"{closed:,}", f"{rate:.0%} ({low:.0%}–{high:.0%})"] for tier, sla, closed, rate, low, high in rows],
     )
 
 

@@ -44,6 +44,9 @@ PUBLISHED_TABLES = (
     "tier_performance",
     "account_crm_updates",
     "account_merges",
+    "account_plays",
+    "play_adherence",
+    "play_performance",
 )
 # Built by the monthly ICP discovery, not by every run: published as the warehouse holds it, once it exists.
 OPTIONAL_PUBLISHED_TABLES = ("icp_attribute_lift",)

@@ -90,3 +90,27 @@
     inner join {{ export_dates }} on {{ deals }}.created_date >= {{ export_dates }}.export_date
     group by {{ deals }}.opportunity_id
 {%- endmacro %}
+
+{# How a group of opportunities converted: counts, win rate, pipeline, won amount and deal size, and
+   days to win (tier_performance, play_performance). #}
+{% macro opportunity_outcomes() -%}
+    count(*) as opportunities,
+    sum(case when is_closed then 1 else 0 end) as closed_opportunities,
+    sum(case when is_won then 1 else 0 end) as won_opportunities,
+    case
+        when sum(case when is_closed then 1 else 0 end) > 0
+            then cast(sum(case when is_won then 1 else 0 end) as double) / sum(case when is_closed then 1 else 0 end)
+    end as win_rate,
+    sum(case when not is_closed then amount else 0 end) as open_pipeline_amount,
+    sum(case when is_won then amount else 0 end) as won_amount,
+    avg(case when is_won then amount end) as avg_won_deal_size,
+    median(case when is_won then {{ dbt.datediff('created_date', 'close_date', 'day') }} end) as median_days_to_win
+{%- endmacro %}
+
+{# The win rate's 95 % Wilson interval over the columns opportunity_outcomes() names. #}
+{% macro win_rate_interval() -%}
+    case when closed_opportunities > 0 then {{ wilson_bound('won_opportunities', 'closed_opportunities', -1) }} end
+        as win_rate_low,
+    case when closed_opportunities > 0 then {{ wilson_bound('won_opportunities', 'closed_opportunities', 1) }} end
+        as win_rate_high
+{%- endmacro %}

@@ -121,3 +121,28 @@
 {% macro duckdb__quantile_cont(expression, fraction) -%}
     quantile_cont({{ expression }}, {{ fraction }})
 {%- endmacro %}
+
+{# A date plus whole days, as a date and null-safe (dbt.dateadd gives a timestamp, and on Spark fails on a null). #}
+{% macro add_days(date, days) -%}
+    {{ return(adapter.dispatch('add_days', 'abm_tiering')(date, days)) }}
+{%- endmacro %}
+{% macro default__add_days(date, days) -%}
+    cast({{ dbt.dateadd('day', days, date) }} as date)
+{%- endmacro %}
+{% macro duckdb__add_days(date, days) -%}
+    (cast({{ date }} as date) + cast({{ days }} as integer))
+{%- endmacro %}
+{% macro spark__add_days(date, days) -%}
+    date_add({{ date }}, cast({{ days }} as int))
+{%- endmacro %}
+
+{# Whole days from one date to another, null when either is (Spark's dbt.datediff fails on a null). #}
+{% macro days_between(start_date, end_date) -%}
+    {{ return(adapter.dispatch('days_between', 'abm_tiering')(start_date, end_date)) }}
+{%- endmacro %}
+{% macro default__days_between(start_date, end_date) -%}
+    {{ dbt.datediff(start_date, end_date, 'day') }}
+{%- endmacro %}
+{% macro spark__days_between(start_date, end_date) -%}
+    datediff({{ end_date }}, {{ start_date }})
+{%- endmacro %}

@@ -1,5 +1,5 @@
 -- The final tier per account and date: the explained tier with its play (a tier 2 cluster's own
--- play first), its owner by name, and the tier the day before.
+-- play first), its owner by name, and the tier and play the day before.
 with explained as (
     select * from {{ ref('int_account_tiers_explained') }}
 ),
@@ -26,6 +26,7 @@ with_plays as (
         coalesce(cluster_plays.play_cadence, tier_plays.play_cadence) as play_cadence,
         coalesce(cluster_plays.play_owner_role, tier_plays.play_owner_role) as play_owner_role,
         coalesce(cluster_plays.play_sla_days, tier_plays.play_sla_days) as play_sla_days,
+        coalesce(cluster_plays.play_key, tier_plays.play_key) as play_key,
         coalesce(users.user_name, explained.owner_id) as owner_name,
         users.is_active as is_owner_active,
         case when not users.is_active then 'owner left: reassign' end as owner_issue
@@ -53,7 +54,11 @@ changes as (
         case
             when lag(score_date) over by_account = {{ dbt.dateadd('day', -1, 'score_date') }}
                 then lag(tier_basis) over by_account
-        end as previous_tier_basis
+        end as previous_tier_basis,
+        case
+            when lag(score_date) over by_account = {{ dbt.dateadd('day', -1, 'score_date') }}
+                then lag(play_key) over by_account
+        end as previous_play_key
     from with_plays
     window by_account as (partition by account_id order by score_date)
 )

@@ -24,17 +24,7 @@ joined as (
 performance as (
     select
         tier,
-        count(*) as opportunities,
-        sum(case when is_closed then 1 else 0 end) as closed_opportunities,
-        sum(case when is_won then 1 else 0 end) as won_opportunities,
-        case
-            when sum(case when is_closed then 1 else 0 end) > 0
-                then cast(sum(case when is_won then 1 else 0 end) as double) / sum(case when is_closed then 1 else 0 end)
-        end as win_rate,
-        sum(case when not is_closed then amount else 0 end) as open_pipeline_amount,
-        sum(case when is_won then amount else 0 end) as won_amount,
-        avg(case when is_won then amount end) as avg_won_deal_size,
-        median(case when is_won then {{ dbt.datediff('created_date', 'close_date', 'day') }} end) as median_days_to_win
+        {{ opportunity_outcomes() }}
     from joined
     group by tier
 ),
@@ -42,10 +32,7 @@ performance as (
 with_intervals as (
     select
         *,
-        case when closed_opportunities > 0 then {{ wilson_bound('won_opportunities', 'closed_opportunities', -1) }} end
-            as win_rate_low,
-        case when closed_opportunities > 0 then {{ wilson_bound('won_opportunities', 'closed_opportunities', 1) }} end
-            as win_rate_high
+        {{ win_rate_interval() }}
     from performance
 ),
 

@@ -84,7 +84,8 @@ final as (
         assigned.play_channels,
         assigned.play_cadence,
         assigned.play_owner_role,
-        assigned.play_sla_days
+        assigned.play_sla_days,
+        assigned.play_key
     from assigned
     left join families
         on
