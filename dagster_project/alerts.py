@@ -42,7 +42,7 @@ def send_alert(folder: Path, kind: str, text: str, fields: dict[str, Any], logge
     with open(folder / f"{kind}.jsonl", "a") as out:
         out.write(json.dumps(alert, default=str) + "\n")
     # a tier change or an overdue play is news for the owner, not trouble: a CLI run's terminal stays quiet
-    (logger or log).log(logging.INFO if kind in ("tier_change", "play_overdue") else logging.WARNING, f"[{kind}] {text}")
+    (logger or log).log(logging.INFO if kind in ("tier_change", "play_overdue", "play_digest") else logging.WARNING, f"[{kind}] {text}")
     url = webhook_url()
     if url:
         # every field may carry export values (an account name, a reason): none is Slack markup

@@ -194,17 +194,24 @@ def test_each_run_reports_the_tiers_of_its_own_date(landed):
 
 
 @pytest.mark.slow
-def test_a_tier_1_account_untouched_past_its_sla_alerts_its_owner_once(landed, webhook):
+def test_overdue_tier_1_plays_alert_their_owner_once_and_each_owner_gets_a_weekly_digest(landed, webhook):
     assert run_job(SAMPLE_END - dt.timedelta(days=4), SAMPLE_END).success  # a backfill: plays old enough to be due
     with duckdb.connect(str(paths().serving_db), read_only=True) as con:
         overdue = con.execute(
-            "select account_id, play_entered_date from account_plays where tier = 'tier_1' and play_status = 'overdue'"
+            "select account_id, account_name, owner_name, play_entered_date from account_plays "
+            "where tier = 'tier_1' and play_status = 'overdue'"
         ).fetchall()
+        owners = {o for (o,) in con.execute("select owner_name from account_plays where tier <> 'disqualified'").fetchall() if o}
     assert overdue, "the sample's owners leave some tier 1 accounts untouched"
     sent = alerts("play_overdue")
-    assert sorted((a["account_id"], a["play_entered_date"]) for a in sent) == sorted((a, str(d)) for a, d in overdue)
+    assert sorted((a["account_id"], a["play_entered_date"]) for a in sent) == sorted((a, str(d)) for a, _, _, d in overdue)
     assert all(a["owner_name"] in a["text"] and a["sla_due_date"] in a["text"] for a in sent)
     assert len([p for p in webhook.received if p["kind"] == "play_overdue"]) == len(sent)
 
-    assert run_job(SAMPLE_END).success  # the same overdue plays the next run: nothing sent again
-    assert len(alerts("play_overdue")) == len(sent)
+    digests = {d["owner_name"]: d["text"] for d in alerts("play_digest")}
+    assert set(digests) == owners
+    _, name, owner, _ = overdue[0]
+    assert "Tier 1 overdue:" in digests[owner] and name in digests[owner]
+
+    assert run_job(SAMPLE_END).success  # the next run of the same week: nothing sent again
+    assert len(alerts("play_overdue")) == len(sent) and len(alerts("play_digest")) == len(digests)

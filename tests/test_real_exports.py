@@ -459,11 +459,18 @@ def test_a_csv_the_reader_cannot_split_is_refused_naming_the_cause_not_echoing_t
 
 
 def test_the_account_teams_own_activities_load_from_salesforce_and_hubspot_with_their_direction(locations):
-    fixtures = ("salesforce_tasks_dataloader.csv", "salesforce_events_dataloader.csv", "hubspot_calls.csv", "hubspot_emails.csv")
+    fixtures = (
+        "salesforce_tasks_dataloader.csv",
+        "salesforce_events_dataloader.csv",
+        "hubspot_calls.csv",
+        "hubspot_emails.csv",
+        "hubspot_meetings.csv",
+    )
     for fixture in fixtures:
         land(locations, "crm_activities", fixture)
     result = load_export(locations, "crm_activities", DAY, None)
     assert sorted((file.mapping, file.rows, file.rejects) for file in result.files) == [
+        ("hubspot_activities", 2, 0),
         ("hubspot_activities", 2, 0),
         ("hubspot_activities", 2, 0),
         ("salesforce", 1, 0),
@@ -483,4 +490,7 @@ def test_the_account_teams_own_activities_load_from_salesforce_and_hubspot_with_
         "18002": ["Ines Duarte", "call", "inbound", False],
         "19001": ["Kofi Mensah", "email", "outbound", False],
         "19002": ["Kofi Mensah", "email", "inbound", False],
+        # a meeting is the team's touch unless it was canceled
+        "20001": ["Ines Duarte", "meeting", "outbound", False],
+        "20002": ["Ines Duarte", "meeting", "outbound", True],
     }

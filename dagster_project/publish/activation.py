@@ -31,21 +31,26 @@ def _serving(serving_db: Path) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(serving_db), read_only=True)
 
 
-def alertable_changes(serving_db: Path, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
-    """The changes in the as-of range whose owner is alerted (activation.alert_on in the rules)."""
+def _rows(serving_db: Path, query: str, parameters: list | None = None) -> list[dict[str, Any]]:
     with _serving(serving_db) as con:
-        cursor = con.execute(
-            """
-            select as_of_date, account_id, account_name, owner_id, owner_name, from_tier, to_tier, change_type,
-                   tier_reason, play_motion, play_owner_role, play_sla_days
-            from account_tier_changes
-            where as_of_date between ? and ? and alerts_owner
-            order by as_of_date, account_id
-            """,
-            [start, end],
-        )
+        cursor = con.execute(query, parameters or [])
         columns = [d[0] for d in cursor.description]
         return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def alertable_changes(serving_db: Path, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
+    """The changes in the as-of range whose owner is alerted (activation.alert_on in the rules)."""
+    return _rows(
+        serving_db,
+        """
+        select as_of_date, account_id, account_name, owner_id, owner_name, from_tier, to_tier, change_type,
+               tier_reason, play_motion, play_owner_role, play_sla_days
+        from account_tier_changes
+        where as_of_date between ? and ? and alerts_owner
+        order by as_of_date, account_id
+        """,
+        [start, end],
+    )
 
 
 def send_promotion_alerts(serving_db: Path, alerts: Path, start: dt.date, end: dt.date, logger=None) -> tuple[int, int]:
@@ -92,37 +97,71 @@ def send_promotion_alerts(serving_db: Path, alerts: Path, start: dt.date, end: d
     return new, len(changes) - new
 
 
-OVERDUE_LEDGER_DDL = "create table if not exists overdue_alerts (alert_key varchar primary key, sent_at timestamp)"
+# Alerts about the plays, each sent once: its key (an account's play, an owner's week) is remembered.
+PLAY_LEDGER_DDL = "create table if not exists play_alerts (alert_key varchar primary key, kind varchar, sent_at timestamp)"
+
+
+def _send_once(alerts: Path, kind: str, messages: list[tuple[str, str, dict[str, Any]]], logger) -> int:
+    """Send each (key, text, fields) whose key was never sent; returns how many were sent now."""
+    alerts.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(alerts / "ledger.duckdb")) as ledger:
+        ledger.execute(PLAY_LEDGER_DDL)
+        sent = {key for (key,) in ledger.execute("select alert_key from play_alerts").fetchall()}
+        new = [(key, text, fields) for key, text, fields in messages if key not in sent]
+        for key, text, fields in new:
+            send_alert(alerts, kind, text, {"alert_key": key, **fields}, logger)
+            ledger.execute("insert into play_alerts values (?, ?, now())", [key, kind])
+    return len(new)
 
 
 def send_overdue_alerts(serving_db: Path, alerts: Path, logger=None) -> int:
     """Each tier 1 account past its play's SLA with no touch, to its owner once per play it entered."""
-    with _serving(serving_db) as con:
-        cursor = con.execute(
-            """
-            select account_id, account_name, owner_name, play_entered_date, sla_due_date, play_motion
-            from account_plays where tier = 'tier_1' and play_status = 'overdue' order by account_id
-            """
+    overdue = _rows(
+        serving_db,
+        """select account_id, account_name, owner_name, play_entered_date, sla_due_date, play_motion
+        from account_plays where tier = 'tier_1' and play_status = 'overdue' order by account_id""",
+    )
+    messages = [
+        (
+            f"overdue|{account['account_id']}|{account['play_entered_date']}",
+            f"{account['account_name']} ({account['account_id']}) entered tier 1 on {account['play_entered_date']} "
+            f"and is untouched past its SLA ({account['sla_due_date']}); owner {account['owner_name']}. "
+            f"Play: {account['play_motion']}",
+            account,
         )
-        columns = [d[0] for d in cursor.description]
-        overdue = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
-    with duckdb.connect(str(alerts / "ledger.duckdb")) as ledger:
-        ledger.execute(OVERDUE_LEDGER_DDL)
-        sent = {key for (key,) in ledger.execute("select alert_key from overdue_alerts").fetchall()}
-        new = 0
-        for account in overdue:
-            key = f"{account['account_id']}|{account['play_entered_date']}"
-            if key in sent:
-                continue
-            text = (
-                f"{account['account_name']} ({account['account_id']}) entered tier 1 on {account['play_entered_date']} "
-                f"and is untouched past its SLA ({account['sla_due_date']}); owner {account['owner_name']}. "
-                f"Play: {account['play_motion']}"
-            )
-            send_alert(alerts, "play_overdue", text, {"alert_key": key, **account}, logger)
-            ledger.execute("insert into overdue_alerts values (?, now())", [key])
-            new += 1
-    return new
+        for account in overdue
+    ]
+    return _send_once(alerts, "play_overdue", messages, logger)
+
+
+def send_weekly_digests(serving_db: Path, alerts: Path, as_of: dt.date, logger=None) -> int:
+    """Once a week (the ISO week of the run's date), to each owner: their accounts' plays by tier and
+    status, and the tier 1 accounts overdue by name."""
+    counts = _rows(
+        serving_db,
+        """select owner_name, tier, play_status, count(*) as accounts from account_plays
+        where tier <> 'disqualified' and owner_name is not null group by all order by all""",
+    )
+    overdue = _rows(
+        serving_db,
+        """select owner_name, string_agg(account_name, ', ' order by account_name) as accounts from account_plays
+        where tier = 'tier_1' and play_status = 'overdue' group by owner_name""",
+    )
+    overdue_by_owner = {row["owner_name"]: row["accounts"] for row in overdue}
+    by_owner: dict[str, list[str]] = {}
+    for row in counts:
+        by_owner.setdefault(row["owner_name"], []).append(f"{row['tier']} {row['play_status']} {row['accounts']}")
+    year, week, _ = as_of.isocalendar()
+    messages = [
+        (
+            f"digest|{owner}|{year}-W{week:02d}",
+            f"Your plays on {as_of}, {owner}: {'; '.join(lines)}."
+            + (f" Tier 1 overdue: {overdue_by_owner[owner]}." if owner in overdue_by_owner else ""),
+            {"owner_name": owner, "week": f"{year}-W{week:02d}", "as_of_date": as_of},
+        )
+        for owner, lines in by_owner.items()
+    ]
+    return _send_once(alerts, "play_digest", messages, logger)
 
 
 def spreadsheet_safe(column: str) -> str:

@@ -5,7 +5,7 @@ from dagster import AssetExecutionContext, AssetKey, BackfillPolicy, Failure, Ma
 
 from dagster_project.ingest.loader import missing_sources
 from dagster_project.partitions import TRANSIENT_FAILURE_RETRIES, as_of_range, daily_partitions
-from dagster_project.publish.activation import send_overdue_alerts, send_promotion_alerts, write_crm_files
+from dagster_project.publish.activation import send_overdue_alerts, send_promotion_alerts, send_weekly_digests, write_crm_files
 from dagster_project.publish.postgres import build, describe, publish_url, switch
 from dagster_project.publish.report import latest_reports, render_tier_report
 from dagster_project.publish.serving import PUBLISHED_TABLES, Version, build_version, published_docs, switch_to
@@ -122,13 +122,15 @@ def crm_activation(context: AssetExecutionContext, data_folder: DataFolder, rule
     as_of_start, as_of_end = as_of_range(context)
     sent, already_sent = send_promotion_alerts(locations.serving_db, locations.alerts, as_of_start, as_of_end, context.log)
     overdue = send_overdue_alerts(locations.serving_db, locations.alerts, context.log)
+    digests = send_weekly_digests(locations.serving_db, locations.alerts, as_of_end, context.log)
     fields = rules.load()["activation"]["writeback_fields"]
     try:
         folder, rows = write_crm_files(locations.serving_db, as_of_end, locations.published / "crm_writeback", fields)
     except duckdb.Error as error:  # the same files and SQL fail the same way again: no retry
         raise Failure(description=f"CRM write-back files could not be written: {error}", allow_retries=False) from error
     context.log.info(
-        f"{sent} tier-change alerts sent ({already_sent} already sent before), {overdue} overdue tier 1 plays; "
+        f"{sent} tier-change alerts sent ({already_sent} already sent before), {overdue} overdue tier 1 plays, "
+        f"{digests} owners' weekly digests; "
         f"{rows} accounts to write back"
     )
     return MaterializeResult(
@@ -136,6 +138,7 @@ def crm_activation(context: AssetExecutionContext, data_folder: DataFolder, rule
             "alerts_sent": sent,
             "alerts_already_sent": already_sent,
             "overdue_play_alerts_sent": overdue,
+            "weekly_digests_sent": digests,
             "writeback_accounts": rows,
             "writeback_folder": MetadataValue.path(str(folder)),
         }

@@ -41,7 +41,7 @@ _TARGET = {"min": _num(0, 1e7), "max": _num(0, 1e7)}
 DEFAULT_TARGETS = {"tier_1": {"min": 25, "max": 50}, "tier_2": {"min": 100, "max": 250}, "tier_3": {"min": 500, "max": 2000}}
 # What the account team's own activities look like, and the touches a week each tier's play asks for.
 DEFAULT_ADHERENCE = {
-    "outbound_activity_types": ["email", "call", "task", "listemail", "cadence", "linkedin", "event", "meeting_booked"],
+    "outbound_activity_types": ["email", "call", "task", "listemail", "cadence", "linkedin", "event", "meeting", "meeting_booked"],
     "open_statuses": ["not started", "in progress", "deferred", "waiting on someone else", "open", "canceled", "cancelled"],
     "touches_per_week": {"tier_1": 2, "tier_2": 0.5, "tier_3": 0.25},
 }
