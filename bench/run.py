@@ -55,7 +55,8 @@ class MemorySampler:
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
-    def _tree_rss(self) -> int:
+    def _tree_rss(self) -> tuple[int, int]:
+        """The tree's resident memory in all, and its largest single process's."""
         parents, rss = {}, {}
         for proc in Path("/proc").iterdir():
             if not proc.name.isdigit():
@@ -71,11 +72,11 @@ class MemorySampler:
         while frontier:
             frontier = {p for p, parent in parents.items() if parent in frontier and p not in tree}
             tree |= frontier
-        return sum(rss.get(p, 0) for p in tree)
+        return sum(rss.get(p, 0) for p in tree), max((rss.get(p, 0) for p in tree), default=0)
 
     def _run(self):
         while not self._stop.is_set():
-            self.samples.append((time.time(), self._tree_rss()))
+            self.samples.append((time.time(), *self._tree_rss()))
             time.sleep(self.interval)
 
     def stop(self) -> None:
@@ -83,7 +84,10 @@ class MemorySampler:
         self._thread.join()
 
     def peak(self, start: float = 0, end: float = float("inf")) -> int:
-        return max((rss for t, rss in self.samples if start <= t <= end), default=0)
+        return max((rss for t, rss, _ in self.samples if start <= t <= end), default=0)
+
+    def largest_process(self) -> int:
+        return max((largest for _, _, largest in self.samples), default=0)
 
 
 def run_measured(command: list[str], env: dict[str, str]) -> tuple[float, MemorySampler, str]:
@@ -166,7 +170,12 @@ def abm_run(env, *args) -> dict:
             else "publish"
         )
         stages[stage].append((step.start_time, step.end_time))
-    result = {"total": seconds, "total_peak": sampler.peak(), **family_node_seconds(Path(env["ABM_DATA_DIR"]))}
+    result = {
+        "total": seconds,
+        "total_peak": sampler.peak(),
+        "largest_process": sampler.largest_process(),
+        **family_node_seconds(Path(env["ABM_DATA_DIR"])),
+    }
     for stage, windows in stages.items():
         if windows:
             result[stage] = sum(end - start for start, end in windows)
