@@ -19,6 +19,7 @@ from dagster_project.storage import disk_full_message, is_disk_full
 
 DEMO_ACCOUNTS = 3000
 DEMO_DAYS = 21
+DEMO_HISTORY_DAYS = 7
 LOCAL_INSTANCE_YAML = """\
 # Local instance for `abm` and `dagster dev` (see deploy/ for a PostgreSQL-backed deployment).
 telemetry:
@@ -495,7 +496,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     if not os.environ.get("ABM_PII_SECRET") and not pii_secret_file().exists():
         print(f"A random key for the e-mail hashes of this sample is in {create_pii_secret()}")
-    return cmd_run(argparse.Namespace(date=end, accept_change=None, verbose=args.verbose))
+    # a week of history, so that the tiers have movements and the plays due dates
+    start = end - dt.timedelta(days=DEMO_HISTORY_DAYS - 1)
+    if not execute(argparse.Namespace(accept_change=None, verbose=args.verbose), start, end):
+        return 1
+    print_summary(end)
+    return 0
 
 
 def latest_landed_date() -> dt.date:
@@ -526,11 +532,26 @@ def print_summary(as_of: dt.date, top: int = 10) -> None:
             [as_of],
         ).fetchall():
             print(f"  {score:5.1f}  {name}\n         {reason}")
+        print_plays(con, as_of)
     from dagster_project.ingest.loader import missing_sources
 
     for source, consequence in missing_sources(paths(), as_of).items():
         print(f"\nNo {source} export on or before {as_of}: {consequence}.")
     print(f'\nQuery it: duckdb -readonly {serving} "select * from account_tiers limit 10"')
+
+
+def print_plays(con, as_of: dt.date) -> None:
+    """Where the plays stand (account_plays holds the latest date only)."""
+    rows = con.execute(
+        """select tier, count(*) filter (where play_status = 'on_time'), count(*) filter (where play_status = 'late'),
+                  count(*) filter (where play_status = 'overdue'), count(*) filter (where play_status = 'pending')
+           from account_plays where as_of_date = ? and tier <> 'disqualified' group by tier order by tier""",
+        [as_of],
+    ).fetchall()
+    if rows:
+        print("\nPlays (first touch within the SLA):")
+    for tier, on_time, late, overdue, pending in rows:
+        print(f"  {tier:<13} {on_time:>7,} on time   {late:,} late   {overdue:,} overdue   {pending:,} not yet due")
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
@@ -642,7 +663,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     generate.add_argument("--out", help="folder to write <source>/<date>/ exports into (default: the landing folder)")
 
-    demo = commands.add_parser("demo", help="generate the default sample and run the pipeline on its latest date")
+    demo = commands.add_parser("demo", help="generate the default sample and run the pipeline over its last week")
     demo.add_argument("--accounts", type=int, default=DEMO_ACCOUNTS)
     demo.add_argument("--days", type=int, default=DEMO_DAYS)
     demo.add_argument("--seed", type=int, default=42)

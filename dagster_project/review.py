@@ -35,6 +35,7 @@ def review_pack(con: duckdb.DuckDBPyConnection, as_of: dt.date | None, targets: 
     lines += _sizes(dict(zip(TIERS, sizes, strict=True)), targets)
     lines += _pending(con, as_of, pending_count, next_review)
     lines += _promotions(con, since, as_of, bool(last_review))
+    lines += _adherence(con, since, as_of, bool(last_review))
     lines += _icp(icp_report)
     return "\n".join(lines) + "\n"
 
@@ -77,6 +78,20 @@ def _promotions(con, since: dt.date, as_of: dt.date, reviewed: bool) -> list[str
     ).fetchall()
     title = "since the last review" if reviewed else f"in the {DEFAULT_PERIOD_DAYS} days before"
     return [f"## Promotions {title} ({len(rows):,})", "", *_table(["date", "account", "owner", "from", "to", "reason"], rows), ""]
+
+
+def _adherence(con, since: dt.date, as_of: dt.date, reviewed: bool) -> list[str]:
+    """The plays entered in the period by owner and tier, with their SLA status on the latest run."""
+    rows = con.execute(
+        """select owner_name, tier, sum(accounts_entered), sum(touched_on_time), sum(touched_late), sum(overdue), sum(pending),
+                  round(100.0 * sum(touched_on_time) / nullif(sum(touched_on_time + touched_late + overdue), 0)) || ' %'
+           from play_adherence where entered_date > ? and entered_date <= ?
+           group by owner_name, tier order by owner_name, tier""",
+        [since, as_of],
+    ).fetchall()
+    period = "since the last review" if reviewed else f"in the {DEFAULT_PERIOD_DAYS} days before"
+    headers = ["owner", "tier", "plays entered", "on time", "late", "overdue", "not yet due", "SLA met"]
+    return [f"## Plays worked within their SLA, entered {period} (status on the latest run)", "", *_table(headers, rows), ""]
 
 
 def _icp(icp_report: Path | None) -> list[str]:

@@ -132,7 +132,13 @@ def test_abm_review_writes_the_pack_from_the_published_tables(published_yesterda
     assert "No review calendar" in pack and "No ICP discovery yet" in pack
     with duckdb.connect(str(published_yesterday / "published" / "serving.duckdb"), read_only=True) as con:
         (tier_1,) = con.execute("select count(*) from account_tiers where tier = 'tier_1'").fetchone()
+        owner, entered = con.execute(
+            "select owner_name, count(*) from account_plays where tier = 'tier_1' and owner_name is not null "
+            "group by owner_name order by owner_name limit 1"
+        ).fetchone()
     verdict = "below" if tier_1 < 25 else "above" if tier_1 > 50 else "within"
     assert f"| tier_1 | {tier_1:,} | 25–50 | {verdict} |" in pack
+    # every play entered on the one published date, by owner (the first run: all of them)
+    assert "## Plays worked within their SLA" in pack and f"| {owner} | tier_1 | {entered} |" in pack
     assert main(["review", "--date", "2020-01-01"]) == 3
     assert "2020-01-01 is not in the published history" in capsys.readouterr().err

@@ -2,6 +2,8 @@
 -- account team's touches from its entry until the account entered its next play, as known on the
 -- latest as-of date: the first touch, the touches a week and the status against the play's SLA.
 -- An account in the same play since before the history began entered it on the history's first date.
+{%- set entry_columns = ['as_of_date', 'account_id', 'owner_id', 'owner_name', 'tier', 'play_key', 'play_sla_days', 'sla_due_date'] %}
+
 with history as (
     select * from {{ ref('account_tier_history') }}
 ),
@@ -45,27 +47,9 @@ since_the_first_date as (
 
 -- by name: on Spark the per-date table keeps its partition column last
 entries as (
-    select
-        as_of_date,
-        account_id,
-        owner_id,
-        owner_name,
-        tier,
-        play_key,
-        play_sla_days,
-        sla_due_date
-    from recorded
+    select {{ entry_columns | join(', ') }} from recorded
     union all
-    select
-        as_of_date,
-        account_id,
-        owner_id,
-        owner_name,
-        tier,
-        play_key,
-        play_sla_days,
-        sla_due_date
-    from since_the_first_date
+    select {{ entry_columns | join(', ') }} from since_the_first_date
 ),
 
 touches as (
