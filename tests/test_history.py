@@ -184,7 +184,7 @@ def test_a_review_calendar_holds_demotions_until_the_review_date_in_a_backfill_a
     edited = tmp_path / "scoring.yml"
     edited.write_text(yaml.safe_dump(rules))
     scoring = load_scoring_config(edited)
-    run_dbt(first, END, select="+account_tier_history +account_tier_changes +tier_movement_checks", scoring=scoring)
+    run_dbt(first, END, select="+account_tier_history +account_tier_changes +tier_movement_checks +play_adherence", scoring=scoring)
     with warehouse() as con:
         demoted_on = {
             day
