@@ -76,22 +76,28 @@ def _promotions(con, since: dt.date, as_of: dt.date, reviewed: bool) -> list[str
         "where change_type = 'promotion' and as_of_date > ? and as_of_date <= ? order by as_of_date desc, total_score desc",
         [since, as_of],
     ).fetchall()
-    title = "since the last review" if reviewed else f"in the {DEFAULT_PERIOD_DAYS} days before"
-    return [f"## Promotions {title} ({len(rows):,})", "", *_table(["date", "account", "owner", "from", "to", "reason"], rows), ""]
+    headers = ["date", "account", "owner", "from", "to", "reason"]
+    return [f"## Promotions {_period(reviewed)} ({len(rows):,})", "", *_table(headers, rows), ""]
+
+
+def _period(reviewed: bool) -> str:
+    return "since the last review" if reviewed else f"in the {DEFAULT_PERIOD_DAYS} days before"
 
 
 def _adherence(con, since: dt.date, as_of: dt.date, reviewed: bool) -> list[str]:
     """The plays entered in the period by owner and tier, with their SLA status on the latest run."""
+    title = f"## Plays worked within their SLA, entered {_period(reviewed)}"
+    if not con.execute("select count(*) from information_schema.tables where table_name = 'play_adherence'").fetchone()[0]:
+        return [title, "", "Not published yet: the next run publishes the plays' adherence.", ""]
     rows = con.execute(
         """select owner_name, tier, sum(accounts_entered), sum(touched_on_time), sum(touched_late), sum(overdue), sum(pending),
-                  round(100.0 * sum(touched_on_time) / nullif(sum(touched_on_time + touched_late + overdue), 0)) || ' %'
+                  cast(round(100.0 * sum(touched_on_time) / nullif(sum(touched_on_time + touched_late + overdue), 0)) as integer) || ' %'
            from play_adherence where entered_date > ? and entered_date <= ?
            group by owner_name, tier order by owner_name, tier""",
         [since, as_of],
     ).fetchall()
-    period = "since the last review" if reviewed else f"in the {DEFAULT_PERIOD_DAYS} days before"
     headers = ["owner", "tier", "plays entered", "on time", "late", "overdue", "not yet due", "SLA met"]
-    return [f"## Plays worked within their SLA, entered {period} (status on the latest run)", "", *_table(headers, rows), ""]
+    return [f"{title} (status on the latest run)", "", *_table(headers, rows), ""]
 
 
 def _icp(icp_report: Path | None) -> list[str]:
