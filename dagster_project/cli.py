@@ -542,15 +542,12 @@ def print_summary(as_of: dt.date, top: int = 10) -> None:
 
 def print_plays(con, as_of: dt.date) -> None:
     """Where the plays stand (account_plays holds the latest date only)."""
-    rows = con.execute(
-        """select tier, count(*) filter (where play_status = 'on_time'), count(*) filter (where play_status = 'late'),
-                  count(*) filter (where play_status = 'overdue'), count(*) filter (where play_status = 'pending')
-           from account_plays where as_of_date = ? and tier <> 'disqualified' group by tier order by tier""",
-        [as_of],
-    ).fetchall()
-    if rows:
+    from dagster_project.publish.report import plays_by_tier
+
+    by_tier = plays_by_tier(con, as_of)
+    if by_tier:
         print("\nPlays (first touch within the SLA):")
-    for tier, on_time, late, overdue, pending in rows:
+    for tier, (on_time, late, overdue, pending, *_) in by_tier.items():
         print(f"  {tier:<13} {on_time:>7,} on time   {late:,} late   {overdue:,} overdue   {pending:,} not yet due")
 
 

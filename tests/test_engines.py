@@ -15,6 +15,7 @@ then the models' dbt unit tests run on Spark.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import importlib.util
 import json
@@ -24,8 +25,8 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,22 +62,29 @@ class Cluster:
         with urllib.request.urlopen(f"http://127.0.0.1:{self.ui_port}/json/", timeout=5) as reply:
             return json.load(reply)
 
-    def kill_worker_during_build(self, tables: Path) -> dict:
-        """In the background: once a Spark application runs and has written ten tables, SIGKILL the
-        second worker's JVM. Returns what it saw (the application it was killed under)."""
+    @contextlib.contextmanager
+    def worker_killed_during_build(self, tables: Path) -> Iterator[dict]:
+        """While the block runs: once a Spark application runs and has written ten tables, SIGKILL the
+        second worker's JVM. Yields what it saw (the application it was killed under), filled in when
+        the kill happens; the watch ends with the block."""
         seen: dict = {}
+        build_over = threading.Event()
 
         def watch() -> None:
-            deadline = time.monotonic() + 1200
-            while time.monotonic() < deadline and not seen:
+            # looks again every half second until the kill or the end of the build, whichever comes first
+            while not seen and not build_over.wait(0.5):
                 running = self.state()["activeapps"]
                 if running and tables.is_dir() and len(list(tables.iterdir())) >= 10:
                     os.kill(int((self.folder / "worker-2.pid").read_text()), signal.SIGKILL)
                     seen.update(application=running[0]["id"], tables_written=len(list(tables.iterdir())))
-                time.sleep(0.5)
 
-        threading.Thread(target=watch, daemon=True).start()
-        return seen
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+        try:
+            yield seen
+        finally:
+            build_over.set()
+            watcher.join()
 
 
 @pytest.fixture(scope="module")
@@ -155,8 +163,8 @@ def test_duckdb_and_spark_build_the_same_tables(sample_loaded, tmp_path, monkeyp
     on_duckdb = run_on("duckdb", sample_loaded, tmp_path / "duckdb", monkeypatch)
     assert spark_cluster.state()["aliveworkers"] == 2
     monkeypatch.setenv("ABM_SPARK_MASTER", spark_cluster.url)
-    killed = spark_cluster.kill_worker_during_build(tmp_path / "spark" / "spark" / "warehouse" / "abm.db")
-    on_spark = run_on("spark", sample_loaded, tmp_path / "spark", monkeypatch)
+    with spark_cluster.worker_killed_during_build(tmp_path / "spark" / "spark" / "warehouse" / "abm.db") as killed:
+        on_spark = run_on("spark", sample_loaded, tmp_path / "spark", monkeypatch)
     # a worker was lost mid-build, and every run still succeeded on the other (run_on asserts it)
     assert killed.get("application"), "no worker was killed during a Spark build"
     state = spark_cluster.state()

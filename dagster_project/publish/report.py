@@ -319,33 +319,33 @@ def _owners(con) -> str:
     )
 
 
-PLAY_STATUSES = ("on_time", "late", "overdue", "pending")
+def plays_by_tier(con, as_of=None) -> dict[str, tuple]:
+    """The current plays of each worked tier (account_plays, optionally only if of `as_of`): first
+    touched on time, late, overdue, not yet due, touches a week per account and the play's target."""
+    rows = con.execute(
+        """select tier, count(*) filter (where play_status = 'on_time'), count(*) filter (where play_status = 'late'),
+                  count(*) filter (where play_status = 'overdue'), count(*) filter (where play_status = 'pending'),
+                  round(avg(touches_per_week), 2), max(target_touches_per_week)
+           from account_plays where tier <> 'disqualified' and (cast(? as date) is null or as_of_date = ?)
+           group by tier order by tier""",
+        [as_of, as_of],
+    ).fetchall()
+    return {tier: tuple(rest) for tier, *rest in rows}
+
+
+def _plays_row(tier: str, counts: tuple) -> list[str]:
+    *statuses, pace, target = counts
+    return [LABELS[tier], *(f"{n:,}" for n in statuses), f"{pace or 0:g}", f"{target or 0:g}"]
 
 
 def _adherence(con) -> str:
     """Each current play's SLA status by tier and by owner (account_plays), with the touches a week."""
-    worked = [t for t in TIERS if t != "disqualified"]
-    statuses = con.execute("select tier, play_status, count(*) from account_plays group by all").fetchall()
-    counts = {(tier, status): n for tier, status, n in statuses}
-    if not counts:
+    by_tier = plays_by_tier(con)
+    if not by_tier:
         return "<p>No account is in a play yet.</p>"
-    pace_by_tier = {
-        tier: (pace, target)
-        for tier, pace, target in con.execute(
-            "select tier, round(avg(touches_per_week), 2), max(target_touches_per_week) from account_plays group by tier"
-        ).fetchall()
-    }
     tiers_table = _table(
         ["tier", "first touched on time", "late", "overdue (due, untouched)", "not yet due", "touches a week per account", "the play asks"],
-        [
-            [
-                LABELS[t],
-                *(f"{counts.get((t, status), 0):,}" for status in PLAY_STATUSES),
-                f"{pace_by_tier.get(t, (0, 0))[0] or 0:g}",
-                f"{pace_by_tier.get(t, (0, 0))[1] or 0:g}",
-            ]
-            for t in worked
-        ],
+        [_plays_row(t, by_tier.get(t, (0, 0, 0, 0, None, None))) for t in TIERS[:-1]],  # every tier but disqualified
     )
     owners = con.execute(
         """select owner_name, count(*) filter (where play_status = 'on_time'),
