@@ -235,3 +235,124 @@ def test_a_review_calendar_holds_demotions_until_the_review_date_in_a_backfill_a
     run_dbt(END, END, scoring=scoring)
     with warehouse() as con:
         assert con.execute(f"select * from account_tier_history where as_of_date = '{END}' order by all").fetchall() == last_date
+
+
+def outbound_touches(landing, outbound_types: list[str]) -> list[tuple]:
+    """(account id, domain, date) of every outbound activity in the raw activity exports, read
+    straight from the files the generator wrote (the canonical CSV, JSON lines and gzip layouts)."""
+    folder = landing / "crm_activities"
+    files = [str(path) for path in sorted(folder.glob("*/activities.*"))]
+    with duckdb.connect() as con:
+        return con.execute(
+            f"""select distinct activity_id, account_id, lower(regexp_replace(email_domain, '^www\\.', '')), activity_date
+                from (select * from read_csv({[f for f in files if ".jsonl" not in f]}, union_by_name = true, all_varchar = true)
+                      union all by name
+                      select * from read_json({[f for f in files if f.endswith(".jsonl")]}, format = 'newline_delimited'))
+                where lower(activity_type) in ?""",
+            [outbound_types],
+        ).fetchall()
+
+
+def play_spells(history: list[tuple], first: dt.date, touches: list[tuple], sla_days: dict[str, int]) -> list[dict]:
+    """Each play an account was in, counted in Python from the tier history and the raw touches: an
+    account enters a play on the first date and whenever its play key differs from the day before."""
+    by_account: dict[str, list[tuple]] = {}
+    for row in history:
+        by_account.setdefault(row[1], []).append(row)
+    touched_on: dict[str, list[dt.date]] = {}
+    domains = {row[3]: row[1] for row in history if row[3]}
+    for _, account_id, domain, day in touches:
+        account = account_id if account_id in by_account else domains.get(domain)
+        if account:
+            touched_on.setdefault(account, []).append(dt.date.fromisoformat(str(day)[:10]))
+    spells = []
+    for account, rows in by_account.items():
+        rows.sort()
+        entries = [
+            row for k, row in enumerate(rows) if k == 0 or row[5] != rows[k - 1][5] or row[0] - rows[k - 1][0] > dt.timedelta(days=1)
+        ]
+        current = rows[-1]
+        for k, (entered, _, owner, _, tier, play_key) in enumerate(entries):
+            entered = max(entered, first)
+            left = entries[k + 1][0] if k + 1 < len(entries) else None
+            last_day = left - dt.timedelta(days=1) if left else END
+            due = entered + dt.timedelta(days=sla_days[play_key])
+            dates = sorted(d for d in touched_on.get(account, []) if entered <= d <= last_day)
+            status = (
+                "no_play"
+                if tier == "disqualified"
+                else "on_time"
+                if dates and dates[0] <= due
+                else "late"
+                if dates
+                else "overdue"
+                if last_day > due
+                else "moved_on"
+                if left
+                else "pending"
+            )
+            spells.append(
+                # play_adherence counts a play by its owner on entry; account_plays by today's owner
+                {
+                    "account": account,
+                    "entered": entered,
+                    "owner": owner,
+                    "owner_now": current[2],
+                    "tier": tier,
+                    "status": status,
+                    "current": left is None,
+                }
+            )
+    return spells
+
+
+@pytest.mark.slow
+def test_play_adherence_and_the_report_agree_with_a_count_from_the_raw_activity_exports(landed_30):
+    """Over a 21-day backfill, the per-date table by tier and owner (play_adherence) and the report's
+    section (account_plays) match a count made here from the generator's activity files and the tier
+    history alone; tier 1 has plays worked on time and plays overdue."""
+    from collections import Counter
+
+    from dagster_project.publish.report import _adherence, plays_by_tier
+    from dagster_project.settings import DEFAULT_SCORING_CONFIG
+    from dagster_project.transform.scoring_config import load_scoring_config
+
+    first = END - dt.timedelta(days=20)
+    rules = load_scoring_config(DEFAULT_SCORING_CONFIG)
+    run_dbt(first, END, select="+account_plays +play_adherence +play_performance")
+    with warehouse() as con:
+        tier_history = con.execute(
+            "select as_of_date, account_id, owner_id, domain, tier, coalesce(play_key, tier) from account_tier_history"
+        ).fetchall()
+        sla_days = dict(con.execute("select distinct coalesce(play_key, tier), play_sla_days from account_tier_history").fetchall())
+        adherence = con.execute(
+            "select entered_date, tier, owner_id, accounts_entered, touched_on_time, touched_late, overdue, pending, moved_on "
+            "from play_adherence"
+        ).fetchall()
+        report_by_tier = plays_by_tier(con)
+        report_section = _adherence(con)
+        owner_names = dict(con.execute("select distinct owner_id, owner_name from account_tiers").fetchall())
+
+    touches = outbound_touches(paths().landing, rules["adherence"]["outbound_activity_types"])
+    spells = [s for s in play_spells(tier_history, first, touches, sla_days) if s["tier"] != "disqualified"]
+
+    counted = Counter((s["entered"], s["tier"], s["owner"], s["status"]) for s in spells)
+    published = {}
+    for entered, tier, owner, *numbers in adherence:
+        for status, n in zip(("entered", "on_time", "late", "overdue", "pending", "moved_on"), numbers, strict=True):
+            published[(entered, tier, owner, status)] = n
+    statuses = ("on_time", "late", "overdue", "pending", "moved_on")
+    assert {key: n for key, n in published.items() if key[3] != "entered" and n} == dict(counted)
+    entered = Counter((s["entered"], s["tier"], s["owner"]) for s in spells)
+    assert {key[:3]: n for key, n in published.items() if key[3] == "entered"} == dict(entered)
+
+    current = [s for s in spells if s["current"]]
+    by_tier = Counter((s["tier"], s["status"]) for s in current)
+    assert set(report_by_tier) == {s["tier"] for s in current}
+    for tier, (on_time, late, overdue, pending, *_) in report_by_tier.items():
+        assert (on_time, late, overdue, pending) == tuple(by_tier[(tier, status)] for status in statuses[:4]), tier
+    assert by_tier[("tier_1", "on_time")] and by_tier[("tier_1", "overdue")], by_tier
+    for owner in {s["owner_now"] for s in current if s["tier"] == "tier_1"}:
+        mine = [s["status"] for s in current if s["tier"] == "tier_1" and s["owner_now"] == owner]
+        on_time, due = mine.count("on_time"), sum(status in statuses[:3] for status in mine)
+        assert f"<td>{owner_names[owner]}</td><td>{on_time:,} of {due:,}</td>" in report_section, owner

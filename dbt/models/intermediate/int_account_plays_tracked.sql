@@ -1,7 +1,7 @@
 -- Every play an account entered (account_play_entries, all dates published so far) against the
 -- account team's touches from its entry until the account entered its next play, as known on the
 -- latest as-of date: the first touch, the touches a week and the status against the play's SLA.
--- An account in the same play since before the history began entered it on the history's first date.
+-- An account in a play since before the history began entered it on the history's first date.
 {%- set entry_columns = ['as_of_date', 'account_id', 'owner_id', 'owner_name', 'tier', 'play_key', 'play_sla_days', 'sla_due_date'] %}
 
 with history as (
@@ -22,26 +22,29 @@ recorded as (
     where entries.as_of_date <= dates.latest_date
 ),
 
-current_accounts as (
+first_accounts as (
     select history.*
     from history
-    inner join dates on history.as_of_date = dates.latest_date
+    inner join dates on history.as_of_date = dates.first_date
 ),
 
+-- every account in a play on the first date entered it then, unless its entry that day is recorded
 since_the_first_date as (
     select
         dates.first_date as as_of_date,
-        current_accounts.account_id,
-        current_accounts.owner_id,
-        current_accounts.owner_name,
-        current_accounts.tier,
-        current_accounts.play_key,
-        current_accounts.play_sla_days,
-        {{ add_days('dates.first_date', 'current_accounts.play_sla_days') }} as sla_due_date
-    from current_accounts
+        first_accounts.account_id,
+        first_accounts.owner_id,
+        first_accounts.owner_name,
+        first_accounts.tier,
+        first_accounts.play_key,
+        first_accounts.play_sla_days,
+        {{ add_days('dates.first_date', 'first_accounts.play_sla_days') }} as sla_due_date
+    from first_accounts
     cross join dates
     left join recorded
-        on current_accounts.account_id = recorded.account_id
+        on
+            first_accounts.account_id = recorded.account_id
+            and recorded.as_of_date = dates.first_date
     where recorded.account_id is null
 ),
 
