@@ -111,7 +111,7 @@ _ACTIVITIES = """
     select 'OUT-' || $k || '-' || i, account_id, null,
            case when u('och', i * 1000 + $k) < 0.6 then 'email' else 'call' end, date '$d'
     from companies
-    where u('out', i * 1000 + $k) < 0.02 + 0.2 * u('diligence', cast(floor(u('own', i) * 12) as integer))
+    where u('out', i * 1000 + $k) < 0.02 + 0.2 * owner_diligence(i)
     union all
     select 'TRG-' || i, account_id, null, trigger_event, date '$d'
     from companies
