@@ -280,3 +280,26 @@ def test_a_small_books_first_backfill_publishes_every_date_without_accepting_a_c
         dates = con.execute("select count(distinct as_of_date) from account_tier_history").fetchone()[0]
         judged = con.execute("select count(distinct as_of_date), count(*) from tier_movement_checks").fetchone()
     assert dates == 21 and judged[0] == 20  # every date after the first judged against its neighbour
+
+
+def test_the_tiers_suite_takes_the_tiers_and_the_score_caps_from_the_rules():
+    """account_tiers.json holds no tier list or cap: a fit of 45 passes under the shipped caps and
+    blocks once the rules cap fit at 40; a tier the rules do not know blocks."""
+    from dagster_project.quality.checks import account_tiers_parameters
+    from dagster_project.quality.gx_suites import suite_columns, validate
+    from dagster_project.settings import DEFAULT_SCORING_CONFIG
+    from dagster_project.transform.scoring_config import load_scoring_config
+
+    shipped = load_scoring_config(DEFAULT_SCORING_CONFIG)
+    row = {"account_id": "A", "tier": "tier_1", "fit_score": 45.0, "intent_score": 25.0, "engagement_score": 15.0}
+    row |= {"total_score": 85.0, "tier_reason": "Tier 1: ...", "hierarchy_issue": None}
+    frame = pd.DataFrame([row, {**row, "account_id": "B", "tier": "tier_0"}])[list(suite_columns("account_tiers"))]
+
+    def blocked(rules, rows):
+        outcome = validate("account_tiers", "account_tiers", rows, account_tiers_parameters(rules))
+        return sorted(o.column for o in outcome.blocking_failures)
+
+    assert blocked(shipped, frame.iloc[:1]) == []
+    assert blocked(shipped, frame) == ["tier"]
+    fit_capped_at_40 = {**shipped, "score_caps": {"fit": 40, "intent": 30, "engagement": 30}}
+    assert blocked(fit_capped_at_40, frame.iloc[:1]) == ["fit_score"]

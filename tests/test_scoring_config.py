@@ -56,6 +56,11 @@ def test_the_shipped_rules_are_valid():
         (lambda c: c["gate"]["moves"].pop("accounts_lost"), "missing key 'gate.moves.accounts_lost'"),
         (lambda c: c["review"].update(dates=["2027-13-01"]), "key 'review.dates[0]' must be a date (YYYY-MM-DD), got '2027-13-01'"),
         (lambda c: c["review"]["targets"].update(tier_1={"min": 60, "max": 50}), "'review.targets.tier_1' has min 60 above max 50"),
+        (lambda c: c["score_caps"].update(fit=60), "key 'score_caps' must add up to 100 (the total score's range), got 110"),
+        (
+            lambda c: c["score_caps"].update(intent=20, engagement=30) or c["tiers"]["tier_1"].update(min_intent=25),
+            "key 'tiers.tier_1.min_intent' is 25, above the intent score's cap of 20 (score_caps.intent)",
+        ),
     ],
 )
 def test_invalid_rules_name_the_key(rules, change, message):

@@ -110,7 +110,7 @@ def icp_evidence(context: AssetExecutionContext, data_folder: DataFolder, rules:
         "same atomic switch as a nightly publish; the tiers stay as served), and the tier report linking the ICP report."
     ),
 )
-def published_icp(context: AssetExecutionContext, data_folder: DataFolder) -> MaterializeResult:
+def published_icp(context: AssetExecutionContext, data_folder: DataFolder, rules: ScoringRules) -> MaterializeResult:
     locations = data_folder.paths
     ensure_free(locations.data_dir)
     version = build_version_adding(locations.warehouse, locations.published, OPTIONAL_PUBLISHED_TABLES)
@@ -119,7 +119,7 @@ def published_icp(context: AssetExecutionContext, data_folder: DataFolder) -> Ma
         return MaterializeResult(metadata={"published": False})
     with duckdb.connect(str(version.serving_file), read_only=True) as con:
         (as_of,) = con.execute("select max(as_of_date) from account_tiers").fetchone()
-    render_version_report(locations, version, as_of)
+    render_version_report(locations, version, as_of, rules.load()["score_caps"])
     switch_everywhere(locations, version)
     context.log.info(f"Published {version.row_counts} as {version.folder.name}")
     return MaterializeResult(

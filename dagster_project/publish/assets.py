@@ -29,13 +29,13 @@ from dagster_project.runs import ensure_free
         "tier_report.html follow it."
     ),
 )
-def published_tiers(context: AssetExecutionContext, data_folder: DataFolder) -> MaterializeResult:
+def published_tiers(context: AssetExecutionContext, data_folder: DataFolder, rules: ScoringRules) -> MaterializeResult:
     locations = data_folder.paths
     ensure_free(locations.data_dir)
     version = build_version(locations.warehouse, locations.published)
     _, as_of_end = as_of_range(context)
     summary = run_metrics(version.serving_file, as_of_end)
-    render_version_report(locations, version, as_of_end)
+    render_version_report(locations, version, as_of_end, rules.load()["score_caps"])
     served_by = switch_everywhere(locations, version)
     context.log.info(f"Published {version.row_counts} as {version.folder.name} ({served_by})")
     return MaterializeResult(
@@ -77,11 +77,12 @@ def switch_everywhere(locations, version: Version) -> str:
     return f"the DuckDB file and {describe(url)}" if url else "the DuckDB file"
 
 
-def render_version_report(locations, version: Version, as_of) -> None:
+def render_version_report(locations, version: Version, as_of, score_caps: dict[str, float]) -> None:
     """The version's tier report: its tables, the run's data quality, what has not landed, and links
     to the latest ICP discovery and what-if reports."""
     missing = missing_sources(locations, as_of)
-    render_tier_report(version.serving_file, version.report, latest_report(locations.reports), missing, latest_reports(locations))
+    reports = latest_reports(locations)
+    render_tier_report(version.serving_file, version.report, latest_report(locations.reports), missing, reports, score_caps)
 
 
 # Numbers the Dagster UI plots partition over partition, from the tier_metrics mart.

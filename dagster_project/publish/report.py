@@ -14,14 +14,14 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.tiers import TIERS
+from dagster_project.transform.scoring_config import DEFAULT_SCORE_CAPS
 
 LABELS = {"tier_1": "Tier 1 — 1:1", "tier_2": "Tier 2 — 1:few", "tier_3": "Tier 3 — 1:many", "disqualified": "Disqualified"}
-SCORES = (
-    "Total score 0–100 = <b>fit</b> 0–50 (how closely the company matches the ideal customer: industry, size, "
-    "country, technologies) + <b>intent</b> 0–30 (research surges on the tracked topics, fading with age) + "
-    "<b>engagement</b> 0–20 (recent activities and verified decision-makers). Each account's reason says which "
-    "of them put it in its tier."
-)
+SCORE_MEANINGS = {
+    "fit": "how closely the company matches the ideal customer: industry, size, country, technologies",
+    "intent": "research surges on the tracked topics, fading with age",
+    "engagement": "recent activities and verified decision-makers",
+}
 COLORS = {"tier_1": "#1f6feb", "tier_2": "#2da44e", "tier_3": "#bf8700", "disqualified": "#8c959f"}
 WIDTH, HEIGHT, PAD = 640, 240, 40
 
@@ -41,10 +41,16 @@ def latest_reports(locations) -> dict[str, Path]:
 
 
 def render_tier_report(
-    serving_db: Path, target: Path, quality_report: Path, missing: dict[str, str] | None = None, links: dict[str, Path] | None = None
+    serving_db: Path,
+    target: Path,
+    quality_report: Path,
+    missing: dict[str, str] | None = None,
+    links: dict[str, Path] | None = None,
+    score_caps: dict[str, float] = DEFAULT_SCORE_CAPS,
 ) -> Path:
     """The page; `missing` names the optional sources with no export yet and what the tiers lack,
-    `links` the latest reports of other commands (ICP discovery, what-if) by what they are."""
+    `links` the latest reports of other commands (ICP discovery, what-if) by what they are, and
+    `score_caps` each score's most points as the rules set them."""
     with duckdb.connect(str(serving_db), read_only=True) as con:
         as_of = con.execute("select max(as_of_date) from account_tiers").fetchone()[0]
         sections = [
@@ -66,7 +72,7 @@ table{{border-collapse:collapse;width:100%}}td,th{{border:1px solid #d0d7de;padd
 .no{{color:#cf222e;font-weight:600}}</style></head><body>
 <h1>Account tiers as of {as_of}</h1>
 <p class="legend">{"".join(f'<span><i class="swatch" style="background:{COLORS[t]}"></i>{LABELS[t]}</span>' for t in TIERS)}</p>
-<p>{SCORES}</p>
+<p>{_scores(score_caps)}</p>
 {_missing(missing or {})}
 {_links(links or {})}
 {"".join(sections)}</body></html>"""
@@ -75,6 +81,11 @@ table{{border-collapse:collapse;width:100%}}td,th{{border:1px solid #d0d7de;padd
     tmp.write_text(page)
     tmp.replace(target)
     return target
+
+
+def _scores(caps: dict[str, float]) -> str:
+    parts = " + ".join(f"<b>{score}</b> 0–{caps[score]:g} ({meaning})" for score, meaning in SCORE_MEANINGS.items())
+    return f"Total score 0–{sum(caps.values()):g} = {parts}. Each account's reason says which of them put it in its tier."
 
 
 def _links(links: dict[str, Path]) -> str:

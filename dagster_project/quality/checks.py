@@ -21,6 +21,7 @@ from dagster_project.quality.gx_suites import SuiteOutcome, load_suite_document,
 from dagster_project.quality.report import record_outcome
 from dagster_project.resources import DataFolder, ScoringRules
 from dagster_project.settings import Paths
+from dagster_project.tiers import TIERS
 from dagster_project.vocabulary import country_codes_by_spelling, country_value_set
 
 EARLIEST_PLAUSIBLE_DATE = pd.Timestamp("1900-01-01")
@@ -165,11 +166,18 @@ def read_run_dates(locations: Paths, table: str, columns: tuple[str, ...], start
     blocking=True,
     description="GX suite expectations/account_tiers.json on the candidate tiers of the run's last as-of date.",
 )
-def account_tiers_check(context: AssetCheckExecutionContext, data_folder: DataFolder) -> AssetCheckResult:
+def account_tiers_check(context: AssetCheckExecutionContext, data_folder: DataFolder, rules: ScoringRules) -> AssetCheckResult:
     _, as_of_end = as_of_range(context)
     columns = ", ".join(suite_columns("account_tiers"))
     frame = read_warehouse(data_folder.paths, f"select {columns} from account_tier_history where as_of_date = '{as_of_end}'")
-    return check_result(context, data_folder.paths, validate("account_tiers", f"account_tier_history as of {as_of_end}", frame))
+    outcome = validate("account_tiers", f"account_tier_history as of {as_of_end}", frame, account_tiers_parameters(rules.load()))
+    return check_result(context, data_folder.paths, outcome)
+
+
+def account_tiers_parameters(scoring: dict) -> dict:
+    """The tiers and each score's cap, from the rules: the suite holds no copy of either."""
+    caps = scoring["score_caps"]
+    return {"tiers": list(TIERS), "total_cap": sum(caps.values())} | {f"{score}_cap": cap for score, cap in caps.items()}
 
 
 @asset_check(

@@ -45,7 +45,11 @@ DEFAULT_ADHERENCE = {
     "open_statuses": ["not started", "in progress", "deferred", "waiting on someone else", "open", "canceled", "cancelled"],
     "touches_per_week": {"tier_1": 2, "tier_2": 0.5, "tier_3": 0.25},
 }
+# Each score's most points (fit + intent + engagement = the total's 100).
+DEFAULT_SCORE_CAPS = {"fit": 50, "intent": 30, "engagement": 20}
+SCORES = tuple(DEFAULT_SCORE_CAPS)
 DEFAULTS: dict[str, Any] = {
+    "score_caps": DEFAULT_SCORE_CAPS,
     "review": {"quarterly": False, "dates": [], "targets": DEFAULT_TARGETS},
     "adherence": DEFAULT_ADHERENCE,
 }
@@ -53,6 +57,7 @@ DEFAULTS: dict[str, Any] = {
 # The shape of the file: a dict is a fixed set of keys, {"*": spec} a map with free keys,
 # [spec] a list, "text" a string, "boolean" true or false, ("number", lo, hi) a number in range.
 SPEC: dict[str, Any] = {
+    "score_caps": {score: _num(1, 100) for score in SCORES},
     "fit": {
         "industries": {"*": _num(0, 15)},
         "employee_bands": _BANDS,
@@ -85,11 +90,12 @@ SPEC: dict[str, Any] = {
         "decision_maker_title_patterns": ["regex"],
     },
     "tiers": {
-        "min_fit": _num(0, 50),
-        "tier_1": {"min_total": _num(0, 100), "min_fit": _num(0, 50), "min_intent": _num(0, 30)},
+        # each at most its score's cap (score_caps), checked with the order of the thresholds
+        "min_fit": _num(0, 100),
+        "tier_1": {"min_total": _num(0, 100), "min_fit": _num(0, 100), "min_intent": _num(0, 100)},
         "tier_1_cap": _num(0, 1e7),
-        "tier_2": {"min_fit": _num(0, 50), "min_intent": _num(0, 30), "min_total": _num(0, 100)},
-        "quadrant": {"high_fit": _num(0, 50), "high_intent": _num(0, 30)},
+        "tier_2": {"min_fit": _num(0, 100), "min_intent": _num(0, 100), "min_total": _num(0, 100)},
+        "quadrant": {"high_fit": _num(0, 100), "high_intent": _num(0, 100)},
     },
     "hierarchy": {"roll_up_intent": "boolean", "roll_up_engagement": "boolean", "max_depth": _num(1, 1000)},
     "buying_group": {
@@ -296,7 +302,30 @@ def _join(key: str, name: str) -> str:
     return f"{key}.{name}" if key else name
 
 
+def _check_caps(config: dict, path: str) -> None:
+    caps = config["score_caps"]
+    if sum(caps.values()) != 100:
+        raise ScoringConfigError(f"{path}: key 'score_caps' must add up to 100 (the total score's range), got {sum(caps.values()):g}")
+    tiers = config["tiers"]
+    thresholds = [
+        ("tiers.min_fit", tiers["min_fit"], "fit"),
+        *(
+            (f"tiers.{tier}.min_{score}", tiers[tier][f"min_{score}"], score)
+            for tier in ("tier_1", "tier_2")
+            for score in ("fit", "intent")
+        ),
+        ("tiers.quadrant.high_fit", tiers["quadrant"]["high_fit"], "fit"),
+        ("tiers.quadrant.high_intent", tiers["quadrant"]["high_intent"], "intent"),
+    ]
+    for key, value, score in thresholds:
+        if value > caps[score]:
+            raise ScoringConfigError(
+                f"{path}: key '{key}' is {value:g}, above the {score} score's cap of {caps[score]:g} (score_caps.{score})"
+            )
+
+
 def _check_order(config: dict, path: str) -> None:
+    _check_caps(config, path)
     tiers = config["tiers"]
     rules = [
         ("tiers.tier_2.min_fit", tiers["tier_2"]["min_fit"], "tiers.min_fit", tiers["min_fit"]),

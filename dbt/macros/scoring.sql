@@ -18,10 +18,10 @@
     {{ return(ns.value) }}
 {% endmacro %}
 
-{# Each score's most points: fit 0-50 + intent 0-30 + engagement 0-20 = total 0-100. The one place
-   the caps are written; the scores' models cap with it and the within_score_cap test reads it. #}
+{# Each score's most points (score_caps in the rules; total is their sum, 100): the scores' models
+   cap with it, the explanations show it and the within_score_cap test reads it. #}
 {% macro score_cap(score) -%}
-    {%- set caps = {'fit': 50, 'intent': 30, 'engagement': 20} -%}
+    {%- set caps = scoring('score_caps') or {} -%}
     {{ return(caps.values() | sum if score == 'total' else caps[score]) }}
 {%- endmacro %}
 

@@ -33,7 +33,7 @@ clustered as (
 explained as (
     select
         *,
-        'fit ' || {{ format_score('fit_score') }} || '/50 ('
+        'fit ' || {{ format_score('fit_score') }} || '/{{ score_cap('fit') }} ('
         || concat_ws(
             ', ',
             coalesce(industry, 'industry unknown'),
@@ -42,7 +42,7 @@ explained as (
             case when fit_technologies is not null then 'runs ' || fit_technologies end,
             case when competitor_technologies is not null then 'uses competitor ' || competitor_technologies end
         ) || ')' as fit_explanation,
-        'intent ' || {{ format_score('intent_score') }} || '/30 ('
+        'intent ' || {{ format_score('intent_score') }} || '/{{ score_cap('intent') }} ('
         || case
             when top_intent_topic is null then 'no recent surge on tracked topics'
             else
@@ -58,7 +58,7 @@ explained as (
                 end
                 || case when intent_topics > 1 then ', ' || cast(intent_topics as {{ dbt.type_string() }}) || ' topics' else '' end
         end || ')' as intent_explanation,
-        'engagement ' || {{ format_score('engagement_score') }} || '/20 ('
+        'engagement ' || {{ format_score('engagement_score') }} || '/{{ score_cap('engagement') }} ('
         || cast(verified_decision_makers as {{ dbt.type_string() }}) || ' verified decision-maker'
         || case when verified_decision_makers = 1 then '' else 's' end
         || case
