@@ -44,7 +44,7 @@ since_the_first_date as (
     left join recorded
         on
             first_accounts.account_id = recorded.account_id
-            and recorded.as_of_date = dates.first_date
+            and dates.first_date = recorded.as_of_date
     where recorded.account_id is null
 ),
 
