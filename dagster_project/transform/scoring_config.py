@@ -309,11 +309,8 @@ def _check_caps(config: dict, path: str) -> None:
     tiers = config["tiers"]
     thresholds = [
         ("tiers.min_fit", tiers["min_fit"], "fit"),
-        *(
-            (f"tiers.{tier}.min_{score}", tiers[tier][f"min_{score}"], score)
-            for tier in ("tier_1", "tier_2")
-            for score in ("fit", "intent")
-        ),
+        # the tiers with thresholds of their own (tiers.tier_1, tiers.tier_2)
+        *((f"tiers.{tier}.min_{score}", tiers[tier][f"min_{score}"], score) for tier in TIERS[:2] for score in ("fit", "intent")),
         ("tiers.quadrant.high_fit", tiers["quadrant"]["high_fit"], "fit"),
         ("tiers.quadrant.high_intent", tiers["quadrant"]["high_intent"], "intent"),
     ]
