@@ -43,3 +43,24 @@ def declared_unit_tests() -> int:
     """Every `unit_tests:` entry of the models' YAML, so a test that dbt silently skips fails here."""
     files = (DBT_PROJECT_DIR / "models").rglob("*.yml")
     return sum(len(yaml.safe_load(path.read_text()).get("unit_tests") or []) for path in files)
+
+
+def test_one_scan_of_a_models_required_columns_names_each_empty_one(data_dir):
+    """not_null_columns replaces a not_null test per column: a row with an empty merged_account_id
+    fails account_merges' check, and the failure names that column and its count, not the other."""
+    import duckdb
+
+    built = dbt(
+        "build", "--empty", "--select", "+account_merges", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"
+    )
+    assert built.returncode == 0, built.stdout[-3000:]
+    assert dbt("test", "--select", "not_null_account_merges").returncode == 0, "an empty table has no empty value"
+    with duckdb.connect(str(paths().warehouse)) as con:
+        con.execute("insert into account_merges (surviving_account_id, merged_account_id) values ('A', null), ('B', 'C')")
+    failed = dbt("test", "--select", "not_null_account_merges", "--store-failures")
+    assert failed.returncode == 1 and "Got 1 result" in failed.stdout, failed.stdout[-3000:]
+    with duckdb.connect(str(paths().warehouse), read_only=True) as con:
+        (table,) = con.execute(
+            "select table_schema || '.' || table_name from information_schema.tables where table_name = 'not_null_account_merges'"
+        ).fetchone()
+        assert con.execute(f"select column_name, empty_rows from {table}").fetchall() == [("merged_account_id", 1)]

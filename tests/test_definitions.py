@@ -122,3 +122,5 @@ def test_every_check_says_what_it_guards():
     assert capped.description == "intent_score is between 0 and the intent score's cap"
     (between,) = [s for s in specs if s.name.startswith("between_tier_metrics_tier_1_reachable_share")]
     assert between.description == "tier_1_reachable_share is at least 0 and at most 1"
+    (required,) = [s for s in specs if s.name == "not_null_account_merges"]
+    assert required.description == "surviving_account_id, merged_account_id are never empty"

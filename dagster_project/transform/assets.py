@@ -36,6 +36,7 @@ def describe_dbt_test(test: Mapping[str, Any]) -> str:
     bounds = " and ".join(part for part in (low is not None and f"at least {low}", high is not None and f"at most {high}") if part)
     described = {
         "not_null": f"{column} is never empty",
+        "not_null_columns": f"{', '.join(arguments.get('columns', []))} are never empty",
         "unique": f"no two rows share a {column} value",
         "accepted_values": f"{column} is one of {', '.join(map(str, arguments.get('values', [])))}",
         "between": f"{column} is {bounds}",
