@@ -1,5 +1,6 @@
-"""The tiers, best first: the one list the Python side reads. dbt's is the macro `tier_names()`
-(dbt/macros/tier_rank.sql), held equal to this one by tests/test_portability.py."""
+"""The tiers, best first: the one list. dbt reads it as the `tiers` var (the macro `tier_names()` in
+dbt/macros/tier_rank.sql), the GX suite of the tiers as a parameter; tests/test_portability.py fails
+on a second spelling of it."""
 
 TIERS = ("tier_1", "tier_2", "tier_3", "disqualified")
 # The tiers worked by a play of their own, best first: what "the top tiers" of a backtest are.

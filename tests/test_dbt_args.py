@@ -14,7 +14,12 @@ def test_one_build_with_the_rules_as_vars():
     args = dbt_build_args({"tiers": {"tier_1_cap": 5}})
     assert args[:2] == ["build", "--vars"]
     assert args[3:] == ["--target", "duckdb", "--exclude-resource-type", "unit_test"]
-    assert json.loads(args[2]) == {"scoring": {"tiers": {"tier_1_cap": 5}}, "publish_emails": False, "publish_contact_names": False}
+    assert json.loads(args[2]) == {
+        "scoring": {"tiers": {"tier_1_cap": 5}},
+        "tiers": ["tier_1", "tier_2", "tier_3", "disqualified"],
+        "publish_emails": False,
+        "publish_contact_names": False,
+    }
 
 
 def test_the_vars_do_not_depend_on_the_date_so_dbt_can_reuse_its_parse():

@@ -46,21 +46,19 @@ def test_the_lint_finds_what_it_looks_for():
     assert hits == {"a :: cast", "arg_max / arg_min", "list functions", "exclude in a select", "qualify"}
 
 
-def test_the_tier_list_is_spelled_once_on_each_side_and_both_agree():
+def test_the_tier_list_is_spelled_once_and_dbt_reads_it_from_python():
     from dagster_project.settings import REPO_ROOT
     from dagster_project.tiers import TIERS
+    from dagster_project.transform.dbt_args import dbt_vars
 
-    (listed,) = re.findall(r"macro tier_names\(\).*?return\(\[(.*?)\]\)", (DBT_PROJECT_DIR / "macros" / "tier_rank.sql").read_text(), re.S)
-    assert tuple(name.strip().strip("'") for name in listed.split(",")) == TIERS
+    assert dbt_vars({})["tiers"] == list(TIERS), "dbt's tier_names() reads the tiers var"
     spelled = re.compile(r"tier_1['\"]?,\s*['\"]?tier_2")  # a list of the tiers written out again
     files = [
         *(REPO_ROOT / "dagster_project").rglob("*.py"),
         *DBT_PROJECT_DIR.glob("[mt]*/**/*.sql"),
         *DBT_PROJECT_DIR.glob("models/**/*.yml"),
+        *DBT_PROJECT_DIR.glob("macros/*.sql"),
+        *(REPO_ROOT / "expectations").glob("*.json"),
     ]
-    again = [
-        str(path.relative_to(REPO_ROOT))
-        for path in files
-        if spelled.search(path.read_text()) and path.name not in ("tiers.py", "tier_rank.sql")
-    ]
-    assert not again, f"the tiers listed outside dagster_project/tiers.py and tier_names(): {again}"
+    again = [str(path.relative_to(REPO_ROOT)) for path in files if spelled.search(path.read_text()) and path.name != "tiers.py"]
+    assert not again, f"the tiers listed outside dagster_project/tiers.py: {again}"

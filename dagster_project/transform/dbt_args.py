@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from dagster_project.settings import DUCKDB_MEMORY_LIMIT_ENV, duckdb_memory_limit
+from dagster_project.tiers import TIERS
 
 AS_OF_START_ENV = "ABM_AS_OF_START"
 AS_OF_END_ENV = "ABM_AS_OF_END"
@@ -33,7 +34,8 @@ SHA256_BLOCK_SIZE = 64
 
 
 def dbt_vars(scoring: dict[str, Any], publish_emails: bool = False, publish_contact_names: bool = False) -> dict:
-    return {"scoring": scoring, "publish_emails": publish_emails, "publish_contact_names": publish_contact_names}
+    """The rules, the tier list (dbt's tier_names()) and the privacy switches, as dbt's --vars."""
+    return {"scoring": scoring, "tiers": list(TIERS), "publish_emails": publish_emails, "publish_contact_names": publish_contact_names}
 
 
 def padded_keys(key: bytes) -> tuple[bytes, bytes]:

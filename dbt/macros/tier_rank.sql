@@ -16,9 +16,13 @@
     end
 {%- endmacro %}
 
-{# The tiers, best first: the one list dbt reads (Python's is dagster_project/tiers.py, held equal by a test). #}
+{# The tiers, best first: dagster_project/tiers.py's list, passed by the pipeline as the `tiers` var. #}
 {% macro tier_names() -%}
-    {{ return(['tier_1', 'tier_2', 'tier_3', 'disqualified']) }}
+    {%- set tiers = var('tiers', none) -%}
+    {%- if tiers is none and execute -%}
+        {{ exceptions.raise_compiler_error("The tier list is missing: run through `abm`, which passes it with the rules as --vars '{tiers: [...]}'") }}
+    {%- endif -%}
+    {{ return(tiers or []) }}
 {%- endmacro %}
 
 {# The rank of each tier (3 for the best), from tier_names(): what promotions, the next tier down and
