@@ -207,13 +207,14 @@ def render(whatif: WhatIf, candidate_file: Path) -> str:
         changed = con.execute("select count(*) from whatif_account_changes").fetchone()[0]
     outcomes, figures = read_outcomes(whatif)
     text = summary(whatif, matrix, changed, figures)
+    horizon_days = load_scoring_config(candidate_file)["discovery"]["outcome_horizon_days"]
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>What-if {html.escape(candidate_file.name)}</title>
 <style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:1100px}}table{{border-collapse:collapse}}
 td,th{{border:1px solid #d0d7de;padding:4px 8px;font-size:13px;text-align:left}}</style></head><body>
 <h1>What-if: {html.escape(candidate_file.name)} against the current rules, {whatif.start}..{whatif.end}</h1>
 <pre>{html.escape(text)}</pre>
 <h2>Migration matrix on {whatif.end} (rows: current, columns: candidate)</h2>{_matrix_table(matrix)}
-<h2>Tier performance (deals created within 90 days after an as-of date)</h2>{_outcomes_table(outcomes)}
+<h2>Tier performance (deals created within {horizon_days} days after an as-of date)</h2>{_outcomes_table(outcomes)}
 <h2>Accounts that change tier on {whatif.end} ({changed:,}; first 50)</h2>
 {_table(["account", "current", "candidate", "current reason", "candidate reason"], changes)}
 <p>Tables: {html.escape(str(whatif.warehouse))} (whatif_tier_migrations, whatif_account_changes, whatif_tier_outcomes).</p>

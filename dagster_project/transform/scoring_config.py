@@ -50,6 +50,7 @@ DEFAULT_SCORE_CAPS = {"fit": 50, "intent": 30, "engagement": 20}
 SCORES = tuple(DEFAULT_SCORE_CAPS)
 DEFAULTS: dict[str, Any] = {
     "score_caps": DEFAULT_SCORE_CAPS,
+    "discovery": {"outcome_horizon_days": 90},
     "review": {"quarterly": False, "dates": [], "targets": DEFAULT_TARGETS},
     "adherence": DEFAULT_ADHERENCE,
 }
@@ -117,6 +118,7 @@ SPEC: dict[str, Any] = {
         "min_share": _num(0, 1),
         "min_wins": _num(0, 1e7),
         "intent_window_days": _num(1, 365),
+        "outcome_horizon_days": _num(1, 730),
         "leak_information_value": _num(0, 100),
         "employee_bands": [_num(0, 1e13)],
         "revenue_bands": [_num(0, 1e13)],

@@ -1,7 +1,8 @@
--- How each rule set's tiers would have converted: every deal created within 90 days after an as-of
--- date of the window counts once, for its account's tier on the latest such date, with its outcome
--- from the latest opportunity export (deals keep closing after the window).
-{%- set horizon_days = 90 %}
+-- How each rule set's tiers would have converted: every deal created within
+-- discovery.outcome_horizon_days after an as-of date of the window counts once, for its account's
+-- tier on the latest such date, with its outcome from the latest opportunity export (deals keep
+-- closing after the window).
+{%- set horizon_days = scoring('discovery.outcome_horizon_days') %}
 
 with opportunity_exports as (
     select * from {{ ref('stg_crm__opportunities') }}
