@@ -238,7 +238,7 @@ def test_a_review_calendar_holds_demotions_until_the_review_date_in_a_backfill_a
 
 
 def outbound_touches(landing, outbound_types: list[str]) -> list[tuple]:
-    """(account id, domain, date) of every outbound activity in the raw activity exports, read
+    """(activity id, account id, domain, date) of every outbound activity in the raw activity exports, read
     straight from the files the generator wrote (the canonical CSV, JSON lines and gzip layouts)."""
     folder = landing / "crm_activities"
     files = [str(path) for path in sorted(folder.glob("*/activities.*"))]

@@ -181,6 +181,7 @@ def with_defaults(config: Any) -> Any:
 def validate(config: Any, path: Path | str = "scoring config") -> None:
     config = with_defaults(config)
     _check(config, SPEC, "", str(path))
+    _check_caps(config, str(path))
     _check_order(config, str(path))
 
 
@@ -324,7 +325,6 @@ def _check_caps(config: dict, path: str) -> None:
 
 
 def _check_order(config: dict, path: str) -> None:
-    _check_caps(config, path)
     tiers = config["tiers"]
     rules = [
         ("tiers.tier_2.min_fit", tiers["tier_2"]["min_fit"], "tiers.min_fit", tiers["min_fit"]),
