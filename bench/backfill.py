@@ -11,7 +11,9 @@ figures are:
 
 - the backfill's seconds per date against the nightly run (the ratio the target is set on);
 - the peak memory of each (the whole tree, and its largest single process);
-- the data folder's disk use after the backfill, by folder.
+- the data folder's disk use after the backfill, by folder;
+- the dbt nodes that took longest in the backfill, per backfilled date, beside the same nodes in the
+  nightly run (node time, whatever the two dbt threads overlap).
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.run import END, abm_run, generate, gib, keep_a_previous_nights_parse, workspace  # noqa: E402
+from bench.run import END, abm_run, dbt_node_seconds, generate, gib, keep_a_previous_nights_parse, workspace  # noqa: E402
+
+SLOWEST_NODES = 12
 
 
 def disk_use(data_dir: Path) -> dict[str, int]:
@@ -66,8 +70,10 @@ def main() -> int:
     print(f"Backfill {first} .. {last} as one run ...", flush=True)
     backfill = abm_run(env, "backfill", "--start", first.isoformat(), "--end", last.isoformat())
     disk = disk_use(Path(env["ABM_DATA_DIR"]))
+    backfill_nodes = dbt_node_seconds(Path(env["ABM_DATA_DIR"]))
     print(f"The nightly run of {END} ...", flush=True)
     nightly = abm_run(env, "run", "--date", END.isoformat())
+    nightly_nodes = dbt_node_seconds(Path(env["ABM_DATA_DIR"]))
 
     per_date = backfill["total"] / args.days
     figures = {
@@ -84,6 +90,10 @@ def main() -> int:
         "backfill_stages_s": {stage: backfill.get(stage) for stage in ("ingest", "dbt", "checks", "publish")},
         "nightly_stages_s": {stage: nightly.get(stage) for stage in ("ingest", "dbt", "checks", "publish")},
         "disk_bytes": disk,
+        "slowest_nodes": [
+            {"node": name, "backfill_s": seconds, "nightly_s": nightly_nodes.get(name)}
+            for name, seconds in sorted(backfill_nodes.items(), key=lambda item: -item[1])[:SLOWEST_NODES]
+        ],
     }
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2))
@@ -102,6 +112,10 @@ def report(f: dict) -> None:
     print(f"                 nightly {gib(f['nightly_peak'])} (largest process {gib(f['nightly_largest_process'])})")
     parts = ", ".join(f"{part} {gib(size)}" for part, size in f["disk_bytes"].items() if part != "total")
     print(f"  disk after the backfill {gib(f['disk_bytes']['total'])}: {parts}")
+    print("  slowest dbt nodes    backfill s   a date   nightly s")
+    for node in f["slowest_nodes"]:
+        nightly_s = "n/a" if node["nightly_s"] is None else f"{node['nightly_s']:.1f}"
+        print(f"    {node['node'][:40]:40} {node['backfill_s']:8.1f} {node['backfill_s'] / f['days']:8.2f} {nightly_s:>11}")
 
 
 if __name__ == "__main__":

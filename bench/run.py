@@ -213,15 +213,22 @@ def icp_run(env) -> dict:
     return {"total": seconds, "peak": sampler.peak(), "opportunities": listed, "closed": closed, "described": described}
 
 
-def family_node_seconds(data_dir: Path) -> dict[str, float]:
-    """Execution time of every dbt node of the run (dbt's run_results.json), and of the family and
-    buying-group models with their tests: their share of the dbt work, whatever the thread overlap."""
+def dbt_node_seconds(data_dir: Path) -> dict[str, float]:
+    """Execution time of every dbt node of the data folder's latest run (dbt's run_results.json), by node name."""
     results = sorted((data_dir / "dbt_target").glob("run-*/run_results.json"), key=lambda path: path.stat().st_mtime)
     if not results:
         return {}
-    nodes = json.loads(results[-1].read_text())["results"]
-    family = [n for n in nodes if any(model in n["unique_id"] for model in FAMILY_MODELS)]
-    return {"dbt_nodes_s": sum(n["execution_time"] for n in nodes), "dbt_family_nodes_s": sum(n["execution_time"] for n in family)}
+    return {node["unique_id"].split(".")[2]: node["execution_time"] for node in json.loads(results[-1].read_text())["results"]}
+
+
+def family_node_seconds(data_dir: Path) -> dict[str, float]:
+    """Execution time of every dbt node of the run, and of the family and buying-group models with
+    their tests: their share of the dbt work, whatever the thread overlap."""
+    nodes = dbt_node_seconds(data_dir)
+    if not nodes:
+        return {}
+    family = [seconds for name, seconds in nodes.items() if any(model in name for model in FAMILY_MODELS)]
+    return {"dbt_nodes_s": sum(nodes.values()), "dbt_family_nodes_s": sum(family)}
 
 
 def reference(env, day: dt.date) -> tuple[float, int]:
