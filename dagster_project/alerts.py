@@ -34,20 +34,43 @@ def redacted(url: str) -> str:
     return f"{parts.scheme}://{parts.hostname or ''}/…"
 
 
+# Beyond this many alerts of a kind in one go (a first backfill's past tier changes, thousands of
+# them) the log gets their count and the file that holds them, not a line each: every line is an event
+# in Dagster's run log, and 11,000 of them took most of a minute.
+LOGGED_ONE_BY_ONE = 50
+
+
 def send_alert(folder: Path, kind: str, text: str, fields: dict[str, Any], logger: logging.Logger | None = None) -> dict[str, Any]:
     """Record an alert in <folder>/<kind>.jsonl (the data folder's alerts/), log it, and post it to
     the webhook when one is set."""
-    alert = {"kind": kind, "sent_at": dt.datetime.now(dt.UTC).isoformat(), "text": text, **fields}
+    return send_alerts(folder, kind, [(text, fields)], logger)[0]
+
+
+def send_alerts(
+    folder: Path, kind: str, messages: list[tuple[str, dict[str, Any]]], logger: logging.Logger | None = None
+) -> list[dict[str, Any]]:
+    """Record, log and post alerts of one kind, each a (text, fields): the file is written once, and
+    past LOGGED_ONE_BY_ONE alerts the log names their count and the file instead of each one."""
+    sent_at = dt.datetime.now(dt.UTC).isoformat()
+    alerts = [{"kind": kind, "sent_at": sent_at, "text": text, **fields} for text, fields in messages]
+    if not alerts:
+        return alerts
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / f"{kind}.jsonl", "a") as out:
-        out.write(json.dumps(alert, default=str) + "\n")
+        out.writelines(json.dumps(alert, default=str) + "\n" for alert in alerts)
     # a tier change or an overdue play is news for the owner, not trouble: a CLI run's terminal stays quiet
-    (logger or log).log(logging.INFO if kind in ("tier_change", "play_overdue", "play_digest") else logging.WARNING, f"[{kind}] {text}")
+    level = logging.INFO if kind in ("tier_change", "play_overdue", "play_digest") else logging.WARNING
+    if len(alerts) <= LOGGED_ONE_BY_ONE:
+        for alert in alerts:
+            (logger or log).log(level, f"[{kind}] {alert['text']}")
+    else:
+        (logger or log).log(level, f"[{kind}] {len(alerts):,} alerts, each in {folder / f'{kind}.jsonl'}")
     url = webhook_url()
     if url:
-        # every field may carry export values (an account name, a reason): none is Slack markup
-        post_json(url, {key: slack_escape(value) if isinstance(value, str) else value for key, value in alert.items()}, logger or log)
-    return alert
+        for alert in alerts:
+            # every field may carry export values (an account name, a reason): none is Slack markup
+            post_json(url, {key: slack_escape(value) if isinstance(value, str) else value for key, value in alert.items()}, logger or log)
+    return alerts
 
 
 def post_json(url: str, payload: dict[str, Any], logger: logging.Logger) -> None:

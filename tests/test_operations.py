@@ -215,3 +215,24 @@ def test_overdue_tier_1_plays_alert_their_owner_once_and_each_owner_gets_a_weekl
 
     assert run_job(SAMPLE_END).success  # the next run of the same week: nothing sent again
     assert len(alerts("play_overdue")) == len(sent) and len(alerts("play_digest")) == len(digests)
+
+
+def test_a_thousand_alerts_are_each_filed_and_posted_once_and_logged_as_a_count(tmp_path, webhook, caplog):
+    from dagster_project.alerts import LOGGED_ONE_BY_ONE
+    from dagster_project.publish.activation import _send_once
+
+    messages = [(f"overdue|A{i}", f"A{i} is overdue", {"account_id": f"A{i}"}) for i in range(1000)]
+    with caplog.at_level("INFO", logger="abm.alerts"):
+        assert _send_once(tmp_path, "play_overdue", messages, None) == 1000
+    filed = [json.loads(line) for line in (tmp_path / "play_overdue.jsonl").read_text().splitlines()]
+    assert sorted(alert["alert_key"] for alert in filed) == sorted(key for key, _, _ in messages)
+    assert len(webhook.received) == 1000
+    assert len(caplog.records) == 1 and "1,000 alerts" in caplog.records[0].getMessage()
+
+    more = [*messages[:10], *[(f"overdue|B{i}", f"B{i} is overdue", {"account_id": f"B{i}"}) for i in range(LOGGED_ONE_BY_ONE)]]
+    caplog.clear()
+    with caplog.at_level("INFO", logger="abm.alerts"):
+        assert _send_once(tmp_path, "play_overdue", more, None) == LOGGED_ONE_BY_ONE  # the ten already sent are not
+    assert [record.getMessage() for record in caplog.records] == [f"[play_overdue] B{i} is overdue" for i in range(LOGGED_ONE_BY_ONE)]
+    with duckdb.connect(str(tmp_path / "ledger.duckdb"), read_only=True) as ledger:
+        assert ledger.execute("select count(*), count(distinct alert_key), min(kind) from play_alerts").fetchone() == (1050, 1050, "play_overdue")

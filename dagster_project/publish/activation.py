@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pandas as pd
 
-from dagster_project.alerts import send_alert
+from dagster_project.alerts import send_alerts
 
 PAST_TENSE = {"promotion": "promoted", "demotion": "demoted"}
 
@@ -53,47 +54,43 @@ def alertable_changes(serving_db: Path, start: dt.date, end: dt.date) -> list[di
     )
 
 
+LEDGER_COLUMNS = (
+    "as_of_date",
+    "account_id",
+    "account_name",
+    "owner_id",
+    "from_tier",
+    "to_tier",
+    "change_type",
+    "tier_reason",
+    "play_motion",
+    "play_owner_role",
+    "play_sla_days",
+)
+
+
 def send_promotion_alerts(serving_db: Path, alerts: Path, start: dt.date, end: dt.date, logger=None) -> tuple[int, int]:
     changes = alertable_changes(serving_db, start, end)
-    alerts.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(alerts / "ledger.duckdb")) as ledger:
-        ledger.execute(LEDGER_DDL)
-        sent = {key for (key,) in ledger.execute("select alert_key from promotion_alerts").fetchall()}
-        new = 0
-        for change in changes:
-            key = f"{change['account_id']}|{change['as_of_date']}|{change['from_tier']}|{change['to_tier']}"
-            if key in sent:
-                continue
-            text = (
-                f"{change['account_name']} ({change['account_id']}) {PAST_TENSE[change['change_type']]} "
-                f"{change['from_tier']} -> {change['to_tier']} on {change['as_of_date']} for owner {change['owner_name']}. "
-                f"Play: {change['play_motion']} (owner role {change['play_owner_role']}, follow up within "
-                f"{change['play_sla_days']} days). Why: {change['tier_reason']}"
-            )
-            send_alert(alerts, "tier_change", text, {"alert_key": key, **change}, logger)
-            ledger.execute(
-                "insert into promotion_alerts values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
-                [
-                    key,
-                    *(
-                        change[c]
-                        for c in (
-                            "as_of_date",
-                            "account_id",
-                            "account_name",
-                            "owner_id",
-                            "from_tier",
-                            "to_tier",
-                            "change_type",
-                            "tier_reason",
-                            "play_motion",
-                            "play_owner_role",
-                            "play_sla_days",
-                        )
-                    ),
-                ],
-            )
-            new += 1
+    messages = [
+        (
+            f"{change['account_id']}|{change['as_of_date']}|{change['from_tier']}|{change['to_tier']}",
+            f"{change['account_name']} ({change['account_id']}) {PAST_TENSE[change['change_type']]} "
+            f"{change['from_tier']} -> {change['to_tier']} on {change['as_of_date']} for owner {change['owner_name']}. "
+            f"Play: {change['play_motion']} (owner role {change['play_owner_role']}, follow up within "
+            f"{change['play_sla_days']} days). Why: {change['tier_reason']}",
+            change,
+        )
+        for change in changes
+    ]
+    new = _send_once(
+        alerts,
+        "tier_change",
+        messages,
+        logger,
+        LEDGER_DDL,
+        "promotion_alerts",
+        lambda key, change: {"alert_key": key, **{column: change[column] for column in LEDGER_COLUMNS}},
+    )
     return new, len(changes) - new
 
 
@@ -101,17 +98,33 @@ def send_promotion_alerts(serving_db: Path, alerts: Path, start: dt.date, end: d
 PLAY_LEDGER_DDL = "create table if not exists play_alerts (alert_key varchar primary key, kind varchar, sent_at timestamp)"
 
 
-def _send_once(alerts: Path, kind: str, messages: list[tuple[str, str, dict[str, Any]]], logger) -> int:
-    """Send each (key, text, fields) whose key was never sent; returns how many were sent now."""
+def _send_once(
+    alerts: Path,
+    kind: str,
+    messages: list[tuple[str, str, dict[str, Any]]],
+    logger,
+    ledger_ddl: str = PLAY_LEDGER_DDL,
+    ledger_table: str = "play_alerts",
+    ledger_row=None,
+) -> int:
+    """Send each (key, text, fields) whose key the ledger never recorded, then record them all in one
+    insert (one at a time, a first backfill's 11,000 past changes took 13 s); returns how many were sent.
+    `ledger_row(key, fields)` is the row recorded beside the time; by default the key and the kind."""
     alerts.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(alerts / "ledger.duckdb")) as ledger:
-        ledger.execute(PLAY_LEDGER_DDL)
-        sent = {key for (key,) in ledger.execute("select alert_key from play_alerts").fetchall()}
+        ledger.execute(ledger_ddl)
+        sent = {key for (key,) in ledger.execute(f"select alert_key from {ledger_table}").fetchall()}
         new = [(key, text, fields) for key, text, fields in messages if key not in sent]
-        for key, text, fields in new:
-            send_alert(alerts, kind, text, {"alert_key": key, **fields}, logger)
-            ledger.execute("insert into play_alerts values (?, ?, now())", [key, kind])
+        if not new:
+            return 0
+        send_alerts(alerts, kind, [(text, {"alert_key": key, **fields}) for key, text, fields in new], logger)
+        rows = pd.DataFrame([(ledger_row or _key_and_kind(kind))(key, fields) for key, _, fields in new])  # noqa: F841 - read by the SQL
+        ledger.execute(f"insert into {ledger_table} select *, now() from rows")
     return len(new)
+
+
+def _key_and_kind(kind: str):
+    return lambda key, _fields: {"alert_key": key, "kind": kind}
 
 
 def send_overdue_alerts(serving_db: Path, alerts: Path, logger=None) -> int:
