@@ -36,7 +36,7 @@ def redacted(url: str) -> str:
 
 # Beyond this many alerts of a kind in one go (a first backfill's past tier changes, thousands of
 # them) the log gets their count and the file that holds them, not a line each: every line is an event
-# in Dagster's run log, and 11,000 of them took most of a minute.
+# in Dagster's run log (11,006 alerts, each with its line and its ledger insert, took 56 s).
 LOGGED_ONE_BY_ONE = 50
 
 
