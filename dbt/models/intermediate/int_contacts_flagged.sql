@@ -20,19 +20,58 @@ verifications as (
     {{ events_in_window('stg_verifier__email_verifications', 2 * valid_days) }}
 ),
 
+-- A check counts from the day it is both made and exported. Each email's best check so far (the
+-- order above) is its result until a better one is seen or it falls out of the window: one span per
+-- leading check, rather than every check joined to every later score date (a cost that grew with
+-- the square of a backfill's dates).
+checks as (
+    select
+        verifications.email,
+        verifications.verification_result,
+        verifications.checked_at,
+        case
+            when verifications.export_date > verifications.checked_at then verifications.export_date
+            else verifications.checked_at
+        end as seen_from,
+        {{ verification_order }} as check_order
+    from verifications
+),
+
+leading_checks as (
+    select *
+    from (
+        select
+            *,
+            max(check_order) over (
+                partition by email order by seen_from, check_order rows between unbounded preceding and current row
+            ) as best_order_so_far
+        from checks
+    ) as running
+    where check_order = best_order_so_far
+),
+
+verification_spans as (
+    select
+        email,
+        verification_result,
+        checked_at as verified_at,
+        seen_from,
+        coalesce(
+            lead(seen_from) over (partition by email order by seen_from, check_order),
+            {{ dbt.dateadd('day', 2 * valid_days, 'checked_at') }}
+        ) as next_seen_from,
+        {{ dbt.dateadd('day', 2 * valid_days, 'checked_at') }} as window_ends
+    from leading_checks
+),
+
 latest_verification as (
     select
-        scoring_dates.score_date,
-        verifications.email,
-        {{ arg_max('verifications.verification_result', verification_order) }} as verification_result,
-        max(verifications.checked_at) as verified_at
-    from {{ ref('int_scoring_dates') }} as scoring_dates
-    inner join verifications
-        on
-            scoring_dates.score_date >= verifications.export_date
-            and scoring_dates.score_date >= verifications.checked_at
-            and verifications.checked_at > {{ dbt.dateadd('day', -2 * valid_days, 'scoring_dates.score_date') }}
-    group by scoring_dates.score_date, verifications.email
+        email,
+        verification_result,
+        verified_at,
+        seen_from,
+        case when next_seen_from < window_ends then next_seen_from else window_ends end as seen_until
+    from verification_spans
 ),
 
 account_map as (
@@ -68,8 +107,9 @@ joined as (
             and live_contacts.account_id = account_map.crm_account_id
     left join latest_verification
         on
-            live_contacts.score_date = latest_verification.score_date
-            and live_contacts.email = latest_verification.email
+            live_contacts.email = latest_verification.email
+            and live_contacts.score_date >= latest_verification.seen_from
+            and live_contacts.score_date < latest_verification.seen_until
 ),
 
 touched as (
