@@ -233,6 +233,23 @@ def test_a_failed_export_leaves_what_was_loaded_intact(locations):
     assert "Globex Corp" in set(raw_rows(locations, "crm_accounts")["account_name"])
 
 
+def test_pending_dates_load_side_by_side_each_into_its_own_partition(locations):
+    days = [DAY - dt.timedelta(days=offset) for offset in range(5, -1, -1)]
+    for day in days:
+        write_text(landing(locations, "crm_accounts", day) / "Account.csv", SALESFORCE_ACCOUNTS.replace("Globex", f"Globex {day}"))
+    broken = days[2]
+    write_text(landing(locations, "crm_accounts", broken) / "Account.csv", "Name;Site\nAcme;acme.com\n")
+
+    results, errors = load_pending(locations, "crm_accounts", DAY, None)
+
+    assert [result.export_date for result in results] == [day.isoformat() for day in days if day != broken]
+    assert len(errors) == 1 and str(broken) in errors[0]
+    for day in days:
+        if day != broken:
+            assert set(raw_rows(locations, "crm_accounts", day)["account_name"]) == {"Acme, Inc.", f"Globex {day}"}
+    assert not (locations.raw / "crm_accounts" / f"export_date={broken}").exists()
+
+
 def test_loading_the_same_export_twice_changes_nothing(locations):
     write_text(landing(locations, "crm_accounts") / "Account.csv", SALESFORCE_ACCOUNTS)
     first = load_export(locations, "crm_accounts", DAY, None)
