@@ -56,10 +56,7 @@ verification_spans as (
         verification_result,
         checked_at as verified_at,
         seen_from,
-        coalesce(
-            lead(seen_from) over (partition by email order by seen_from, check_order),
-            {{ dbt.dateadd('day', 2 * valid_days, 'checked_at') }}
-        ) as next_seen_from,
+        lead(seen_from) over (partition by email order by seen_from, check_order) as next_seen_from,
         {{ dbt.dateadd('day', 2 * valid_days, 'checked_at') }} as window_ends
     from leading_checks
 ),
@@ -70,6 +67,7 @@ latest_verification as (
         verification_result,
         verified_at,
         seen_from,
+        -- the last leading check (no next one) holds until the window ends
         case when next_seen_from < window_ends then next_seen_from else window_ends end as seen_until
     from verification_spans
 ),
